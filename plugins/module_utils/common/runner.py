@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, snowspoke developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One way through for every module: parse options, build clients lazily, run the logic, shape the result.
+
+A module's logic is a plain function ``run(task) -> dict`` of a TaskContext (options, check mode, diff, log,
+warnings, clients). It never sees AnsibleModule, so the same function runs inside a module process
+(``run_module``) or on the controller in an action plugin. The result gets ``diff`` only when diff was asked for,
+warnings as Ansible warnings, and the request/retry log when run at -vvv (``request_log``).
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from .errors import SnowspokeError
+from .http import REQUESTS_IMPORT_ERROR
+
+LOG_VERBOSITY = 3
+
+
+class TaskContext:
+    """What a module's logic gets: ``params``, ``check_mode``, ``diff_wanted``, ``log()``, ``warn()`` and the
+    clients (built on first use, so an option error surfaces before any request)."""
+
+    def __init__(self, params, check_mode=False, diff=False, verbosity=0):
+        self.params = params
+        self.check_mode = bool(check_mode)
+        self.diff_wanted = bool(diff)
+        self.verbosity = verbosity or 0
+        self.lines = []
+        self.warnings = []
+        self._servicenow = None
+
+    def log(self, message):
+        self.lines.append(message)
+
+    def warn(self, message):
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    @property
+    def servicenow(self):
+        """The ServiceNow client for the ``instance`` option."""
+        if self._servicenow is None:
+            from ..servicenow.client import ServiceNowClient  # pylint: disable=import-outside-toplevel
+            self._servicenow = ServiceNowClient.from_options(self.params.get("instance"), log=self.log)
+        return self._servicenow
+
+    def reconciler(self):
+        from ..servicenow.records import Reconciler  # pylint: disable=import-outside-toplevel
+        return Reconciler(self.servicenow, check_mode=self.check_mode)
+
+    def success(self, result):
+        """The final result of a run: diff only with --diff, the request log only at -vvv."""
+        result = dict(result)
+        result.setdefault("changed", False)
+        if not self.diff_wanted:
+            result.pop("diff", None)
+        if self.verbosity >= LOG_VERBOSITY and self.lines:
+            result["request_log"] = list(self.lines)
+        return result
+
+    def failure(self, exc):
+        """fail_json keyword arguments for a SnowspokeError."""
+        result = dict(exc.details)
+        result["msg"] = str(exc)
+        if self.verbosity >= LOG_VERBOSITY and self.lines:
+            result["request_log"] = list(self.lines)
+        return result
+
+
+def run_module(argument_spec, run, **module_kwargs):
+    """The body of every module's main(): AnsibleModule in, exit_json/fail_json out."""
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
+    if REQUESTS_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    task = TaskContext(module.params, check_mode=module.check_mode, diff=module._diff,
+                       verbosity=module._verbosity)
+    try:
+        result = run(task)
+    except SnowspokeError as exc:
+        for warning in task.warnings:
+            module.warn(warning)
+        module.fail_json(**task.failure(exc))
+    for warning in task.warnings:
+        module.warn(warning)
+    module.exit_json(**task.success(result))

@@ -1,0 +1,383 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, snowspoke developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A ServiceNow Table API client: authentication, reads (paged, or many at once through the Batch API),
+writes, and errors that say what the instance refused and what to do about it.
+
+Values are exchanged as ServiceNow stores them: every read asks for raw values
+(``sysparm_display_value=false``) and plain sys_ids for references (``sysparm_exclude_reference_link=true``), so
+what is compared is exactly what is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import urlencode, urlsplit
+
+from ..common.errors import (
+    AccessDeniedError,
+    AuthenticationError,
+    HTTPError,
+    NotFoundError,
+    OptionError,
+    RateLimitError,
+    UnexpectedContentError,
+)
+from ..common.http import RetryPolicy, Transport
+from .options import auth_method, instance_url, oauth_grant
+
+TABLE_PATH = "api/now/table/"
+BATCH_PATH = "api/now/v1/batch"
+TOKEN_PATH = "oauth_token.do"
+PAGE_SIZE = 1000
+READ_PARAMS = {"sysparm_display_value": "false", "sysparm_exclude_reference_link": "true"}
+OPERATIONS = {"GET": "read", "POST": "create", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
+JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+
+
+def _error_text(payload):
+    """'message: detail' from a ServiceNow error body (or an OAuth error body)."""
+    if not isinstance(payload, dict):
+        return ""
+    error = payload.get("error")
+    if isinstance(error, dict):
+        message, detail = error.get("message") or "", error.get("detail") or ""
+        return "%s: %s" % (message, detail) if detail and detail != message else message
+    if isinstance(error, str):
+        return "%s: %s" % (error, payload.get("error_description")) if payload.get("error_description") else error
+    return ""
+
+
+def _parse_json(response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _is_html(response):
+    content_type = response.headers.get("Content-Type", "").lower()
+    return "html" in content_type or response.text.lstrip()[:1] == "<"
+
+
+class ServiceNowClient:
+    """Talks to one instance. Build it with ``from_options(params["instance"], log)``."""
+
+    def __init__(self, base_url, transport, method, credentials, log=None):
+        self.base_url = base_url
+        self.host = urlsplit(base_url).hostname
+        self.transport = transport
+        self.method = method
+        self._credentials = credentials
+        self._token = credentials.get("access_token") if method == "token" else None
+        self.log = log or (lambda message: None)
+        self.requests_made = 0
+
+    @classmethod
+    def from_options(cls, options, log=None):
+        """Validate the ``instance`` option (OptionError names the culprit) and build a client; no request yet."""
+        options = dict(options or {})
+        base_url = instance_url(options.get("host"))
+        method = auth_method(options)
+        if options.get("timeout") is not None and options["timeout"] <= 0:
+            raise OptionError("instance.timeout must be a positive number of seconds (got %s)." % options["timeout"])
+        if options.get("proxy"):
+            proxy = urlsplit(options["proxy"])
+            if proxy.scheme not in ("http", "https", "socks5", "socks5h") or not proxy.hostname:
+                raise OptionError("instance.proxy %r is not a proxy URL such as http://proxy.example.com:3128."
+                                  % options["proxy"])
+        retry = RetryPolicy(
+            retries=options.get("retries", 4) if options.get("retries") is not None else 4,
+            backoff=options.get("retry_backoff") if options.get("retry_backoff") is not None else 1.0,
+            max_wait=options.get("retry_max_wait") if options.get("retry_max_wait") is not None else 120.0,
+        )
+        log = log or (lambda message: None)
+        transport = Transport(
+            base_url, service="ServiceNow instance %s" % urlsplit(base_url).hostname,
+            validate_certs=options.get("validate_certs", True) is not False, ca_path=options.get("ca_path"),
+            timeout=options.get("timeout") or 30.0, proxy=options.get("proxy"), retry=retry, log=log,
+        )
+        credentials = dict((key, options.get(key)) for key in (
+            "username", "password", "client_id", "client_secret", "refresh_token", "access_token", "api_key",
+            "grant_type"))
+        return cls(base_url, transport, method, credentials, log=log)
+
+    # -- who we are -------------------------------------------------------------------------------------------
+    @property
+    def user(self):
+        """The user name we act as, when the options tell it (basic and password grant)."""
+        return self._credentials.get("username")
+
+    def describe_identity(self):
+        if self.method == "basic":
+            return "user %r" % self.user
+        if self.method == "oauth":
+            return "OAuth client %r (%s grant)%s" % (
+                self._credentials.get("client_id"), oauth_grant(self._credentials),
+                " as user %r" % self.user if self.user else "")
+        return {"token": "the given access token", "api_key": "the given API key"}[self.method]
+
+    # -- authentication ---------------------------------------------------------------------------------------
+    def _auth(self):
+        """(requests auth, extra headers) for the next request; fetches an OAuth token on first use."""
+        if self.method == "basic":
+            return (self._credentials["username"], self._credentials["password"]), {}
+        if self.method == "api_key":
+            return None, {"x-sn-apikey": self._credentials["api_key"]}
+        if self._token is None:
+            self._token = self._fetch_token()
+        return None, {"Authorization": "Bearer %s" % self._token}
+
+    def _fetch_token(self):
+        credentials = self._credentials
+        grant = oauth_grant(credentials)
+        form = {"grant_type": grant, "client_id": credentials["client_id"],
+                "client_secret": credentials["client_secret"]}
+        if grant == "password":
+            form.update(username=credentials["username"], password=credentials["password"])
+        elif grant == "refresh_token":
+            form["refresh_token"] = credentials["refresh_token"]
+        response = self.transport.request("POST", TOKEN_PATH, data=form, headers={"Accept": "application/json"},
+                                          idempotent=False)
+        self.requests_made += 1
+        payload = _parse_json(response)
+        if response.status_code != 200 or not isinstance(payload, dict) or not payload.get("access_token"):
+            if response.status_code in (400, 401, 403):
+                raise AuthenticationError(
+                    "The OAuth token request to %s was refused for %s (HTTP %d%s)." % (
+                        self.host, self.describe_identity(), response.status_code,
+                        ": " + _error_text(payload) if _error_text(payload) else ""),
+                    hint="Check instance.client_id/client_secret (SN_CLIENT_ID/SN_CLIENT_SECRET) against the "
+                         "instance's OAuth API endpoint, and the user's credentials for the password grant.",
+                    status=response.status_code, method="POST", url=TOKEN_PATH)
+            self._raise(response, "POST", None, payload=payload)
+        self.log("OAuth %s grant: access token obtained from %s" % (grant, self.host))
+        return payload["access_token"]
+
+    # -- low level --------------------------------------------------------------------------------------------
+    def call(self, method, path, params=None, body=None, table=None, sys_id=None, idempotent=None):
+        """One authenticated JSON request; returns the parsed body (None for 204). Errors raise."""
+        auth, headers = self._auth()
+        headers = dict(headers, **JSON_HEADERS) if body is not None or method != "GET" else dict(
+            headers, Accept="application/json")
+        response = self.transport.request(method, path, params=params, json=body, headers=headers, auth=auth,
+                                          idempotent=idempotent)
+        self.requests_made += 1
+        if response.status_code == 401 and self.method == "oauth" and self._token:
+            # An expired token mid-run: get a new one once and repeat the request.
+            self.log("%s %s: 401 with a cached OAuth token; requesting a new token" % (method, path))
+            self._token = None
+            auth, token_headers = self._auth()
+            headers.update(token_headers)
+            response = self.transport.request(method, path, params=params, json=body, headers=headers, auth=auth,
+                                              idempotent=idempotent)
+            self.requests_made += 1
+        self.log("%s %s%s -> %d%s" % (
+            method, path, "?" + urlencode(params) if params else "", response.status_code,
+            " after %d retries" % response.retries if getattr(response, "retries", 0) else ""))
+        if response.status_code == 204:
+            return None
+        payload = _parse_json(response)
+        if response.status_code >= 300 or payload is None:
+            self._raise(response, method, table, sys_id=sys_id, payload=payload)
+        return payload
+
+    def _raise(self, response, method, table, sys_id=None, payload=None):
+        status = response.status_code
+        operation = OPERATIONS.get(method, method)
+        what = "%s %s" % (operation, ("table %s" % table) if table else urlsplit(response.url or "").path)
+        if sys_id:
+            what += " record %s" % sys_id
+        where = "ServiceNow instance %s" % self.host
+        kwargs = dict(status=status, method=method, url=response.url, table=table)
+        if 300 <= status < 400:
+            location = response.headers.get("Location", "")
+            raise UnexpectedContentError(
+                "%s redirected the API call (%s) to %s." % (where, what, location or "another page"),
+                hint="An instance that sends API calls to a login page uses single sign-on for this user: use a "
+                     "local integration user (basic), OAuth or an API key.", **kwargs)
+        if payload is None and status < 500 or (payload is None and _is_html(response)):
+            text = response.text.lower()
+            if "hibernat" in text:
+                raise UnexpectedContentError(
+                    "%s is hibernating (it answered an HTML page instead of JSON)." % where,
+                    hint="Wake the developer instance at https://developer.servicenow.com, then run again.",
+                    **kwargs)
+            if "login" in text or "sso" in text or "saml" in text:
+                raise UnexpectedContentError(
+                    "%s answered a login page instead of JSON (%s)." % (where, what),
+                    hint="The user is sent to single sign-on: use a local integration user, OAuth or an API key.",
+                    **kwargs)
+            raise UnexpectedContentError(
+                "%s answered %s with %s content instead of JSON (HTTP %d)." % (
+                    where, what, response.headers.get("Content-Type") or "non-JSON", status),
+                hint="Check that instance.host is the instance's own URL and that no proxy rewrites the answer.",
+                **kwargs)
+        detail = _error_text(payload)
+        said = " (HTTP %d%s)" % (status, ": " + detail if detail else "")
+        if status == 401:
+            if response.headers.get("X-MFA_TOKEN"):
+                raise AuthenticationError(
+                    "%s requires multi-factor authentication for %s%s." % (where, self.describe_identity(), said),
+                    hint="Use an integration user without MFA, OAuth or an API key for automation.", **kwargs)
+            raise AuthenticationError(
+                "%s refused the credentials of %s%s." % (where, self.describe_identity(), said),
+                hint=self._auth_hint(), **kwargs)
+        if status == 403:
+            if "business rule" in detail.lower():
+                hint = "A business rule on the instance stopped it; the detail above names the rule."
+            else:
+                hint = "%s needs the admin role (or an ACL that allows %s on %s)." % (
+                    self.describe_identity()[0].upper() + self.describe_identity()[1:], operation, table or "it")
+            raise AccessDeniedError("%s refused to %s%s." % (where, what, said), hint=hint, **kwargs)
+        if status == 404:
+            raise NotFoundError("%s has no such record: %s%s." % (where, what, said), **kwargs)
+        if status == 400 and "invalid table" in detail.lower():
+            raise NotFoundError(
+                "Table %s does not exist on %s%s." % (table, where, said),
+                hint="Is the plugin or spoke that provides it installed and active? "
+                     "snowspoke.jira.servicenow_spoke_info checks every prerequisite.", **kwargs)
+        if status == 429:
+            raise RateLimitError(
+                "%s still rate-limits %s after %d retries and %.1f s of waiting%s." % (
+                    where, what, getattr(response, "retries", 0), getattr(response, "waited", 0.0), said),
+                hint="Raise instance.retry_max_wait, run fewer forks at once, or raise the integration user's "
+                     "REST API rate limit on the instance.", **kwargs)
+        if status >= 500:
+            raise HTTPError("%s failed to %s%s." % (where, what, said),
+                            hint="If it persists, look for the transaction in the instance's system log.", **kwargs)
+        raise HTTPError("%s rejected the request to %s%s." % (where, what, said), **kwargs)
+
+    def _auth_hint(self):
+        return {
+            "basic": "Check instance.username and instance.password (SN_USERNAME/SN_PASSWORD); the user must be "
+                     "active, not locked out, and allowed to use web services.",
+            "oauth": "The OAuth token was refused: check the OAuth API endpoint on the instance.",
+            "token": "The access token is expired or revoked: get a new one.",
+            "api_key": "The API key is unknown, inactive or not allowed for the Table API.",
+        }[self.method]
+
+    # -- Table API ----------------------------------------------------------------------------------------------
+    def list(self, table, query="", fields=None, limit=None):
+        """Every record of ``table`` matching the encoded ``query`` (paged), as dicts of strings."""
+        records = []
+        page = min(PAGE_SIZE, limit) if limit else PAGE_SIZE
+        while True:
+            params = dict(READ_PARAMS, sysparm_query=query or "", sysparm_limit=str(page),
+                          sysparm_offset=str(len(records)), sysparm_no_count="true")
+            if fields:
+                params["sysparm_fields"] = ",".join(fields)
+            batch = self.call("GET", TABLE_PATH + table, params=params, table=table)["result"]
+            records.extend(batch)
+            if len(batch) < page or (limit and len(records) >= limit):
+                return records[:limit] if limit else records
+
+    def get(self, table, sys_id, fields=None):
+        """One record by sys_id, or None."""
+        params = dict(READ_PARAMS)
+        if fields:
+            params["sysparm_fields"] = ",".join(fields)
+        try:
+            return self.call("GET", TABLE_PATH + "%s/%s" % (table, sys_id), params=params, table=table,
+                             sys_id=sys_id)["result"]
+        except NotFoundError:
+            return None
+
+    def create(self, table, data, fields=None, display_value_input=False):
+        """POST one record; returns the record as the instance stored it."""
+        params = dict(READ_PARAMS)
+        if fields:
+            params["sysparm_fields"] = ",".join(fields)
+        if display_value_input:
+            params["sysparm_input_display_value"] = "true"
+        return self.call("POST", TABLE_PATH + table, params=params, body=data, table=table,
+                         idempotent=False)["result"]
+
+    def update(self, table, sys_id, data, fields=None, display_value_input=False):
+        """PATCH fields of one record; returns the record as the instance stored it."""
+        params = dict(READ_PARAMS)
+        if fields:
+            params["sysparm_fields"] = ",".join(fields)
+        if display_value_input:
+            # Encrypted fields are only saved when written as display values (ServiceNow Table API docs).
+            params["sysparm_input_display_value"] = "true"
+        return self.call("PATCH", TABLE_PATH + "%s/%s" % (table, sys_id), params=params, body=data, table=table,
+                         sys_id=sys_id)["result"]
+
+    def delete(self, table, sys_id):
+        """DELETE one record; False when it was already gone."""
+        try:
+            self.call("DELETE", TABLE_PATH + "%s/%s" % (table, sys_id), table=table, sys_id=sys_id)
+        except NotFoundError:
+            return False
+        return True
+
+    # -- Batch API ----------------------------------------------------------------------------------------------
+    def list_many(self, reads, return_errors=False):
+        """Several independent reads in one round trip through the Batch API.
+
+        ``reads``: a list of ``(table, query, fields, limit)``. Returns a list of record lists in the same order;
+        with ``return_errors``, a read the instance refused gives its HTTPError in its place instead of raising.
+        Falls back to one GET per read when the instance does not offer the Batch API to this user.
+        """
+        if len(reads) <= 1:
+            return [self._list_or_error(read, return_errors) for read in reads]
+        rest_requests = []
+        for index, (table, query, fields, limit) in enumerate(reads):
+            params = dict(READ_PARAMS, sysparm_query=query or "", sysparm_limit=str(limit or PAGE_SIZE),
+                          sysparm_no_count="true")
+            if fields:
+                params["sysparm_fields"] = ",".join(fields)
+            rest_requests.append({
+                "id": str(index), "method": "GET", "url": "/" + TABLE_PATH + table + "?" + urlencode(params),
+                "headers": [{"name": "Accept", "value": "application/json"}], "exclude_response_headers": True,
+            })
+        try:
+            answer = self.call("POST", BATCH_PATH, body={"batch_request_id": "snowspoke",
+                                                         "rest_requests": rest_requests}, idempotent=True)
+        except (NotFoundError, AccessDeniedError, UnexpectedContentError) as exc:
+            self.log("Batch API not available (%s); reading one table at a time" % exc.status)
+            return [self._list_or_error(read, return_errors) for read in reads]
+        results = [None] * len(reads)
+        for served in answer.get("serviced_requests", []):
+            index = int(served["id"])
+            status = int(served.get("status_code", 0))
+            body = base64.b64decode(served.get("body") or b"").decode("utf-8") if served.get("body") else ""
+            payload = json.loads(body) if body else None
+            table, _query, _fields, limit = reads[index]
+            if status != 200 or payload is None:
+                try:
+                    self._raise(_BatchItem(status, body, self.base_url + rest_requests[index]["url"]), "GET", table,
+                                payload=payload)
+                except HTTPError as exc:
+                    if not return_errors:
+                        raise
+                    results[index] = exc
+                    continue
+            records = payload["result"]
+            if limit is None and len(records) >= PAGE_SIZE:
+                records = self.list(*reads[index])  # more than one page: read it fully
+            results[index] = records
+        for index, records in enumerate(results):
+            if records is None:  # unserviced (the instance's batch time limit): read it directly
+                results[index] = self._list_or_error(reads[index], return_errors)
+        return results
+
+    def _list_or_error(self, read, return_errors):
+        try:
+            return self.list(*read)
+        except HTTPError as exc:
+            if not return_errors:
+                raise
+            return exc
+
+
+class _BatchItem:
+    """Just enough of a response for _raise(), built from one served item of a batch."""
+
+    def __init__(self, status, text, url):
+        self.status_code = status
+        self.text = text
+        self.url = url
+        self.headers = {"Content-Type": "application/json"}

@@ -1,0 +1,334 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, snowspoke developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The record reconciler: the one place where desired state meets a ServiceNow table.
+
+Every module describes records as (table, identity, desired fields, secret fields) and lets the Reconciler find,
+compare, create, update or delete them. Here, once, live the rules the whole collection keeps:
+
+- identity is explicit: two records matching one identity is an error listing their sys_ids, never a guess;
+- only fields that differ are written; check mode writes nothing and predicts exactly what a real run would do;
+- secrets are write-only: sent alone with ``sysparm_input_display_value=true`` (ServiceNow ignores encrypted
+  fields written otherwise), never compared or returned, masked in diffs, sent again only per ``update_secret``
+  (``always``, or ``on_create``: on creation, or when the instance holds no value at all);
+- every write is verified against the record the instance answers with (the stored values): a field that did not
+  stick (a schema difference, a business rule) fails with table, record and field named;
+- a set of child records (the scopes of a registry) is read in one query and reconciled as a whole.
+"""
+
+from __future__ import annotations
+
+from ..common.errors import OptionError, RecordError
+
+MASK = "********"
+MASK_NEW = "******** (new value)"
+UPDATE_SECRET_CHOICES = ("always", "on_create")
+_UNREAD = object()
+
+
+def to_snow(value):
+    """A desired value in ServiceNow's stored form: strings, booleans as "true"/"false", numbers as digits."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def encode_query(identity):
+    """An encoded query matching every ``field=value`` of ``identity`` (values must not contain ``^``)."""
+    parts = []
+    for field, value in sorted(identity.items()):
+        value = to_snow(value)
+        if value is None or value == "":
+            parts.append("%sISEMPTY" % field)
+        elif "^" in value:
+            raise OptionError("%s %r cannot be used to find a record: it contains '^'." % (field, value))
+        else:
+            parts.append("%s=%s" % (field, value))
+    return "^".join(parts)
+
+
+def _clean(values):
+    return dict((field, to_snow(value)) for field, value in values.items() if value is not None)
+
+
+class DuplicateRecordsError(RecordError):
+    """More than one record answers to one identity."""
+
+
+class RecordState:
+    """What the reconciler did (or would do, in check mode) to one record.
+
+    ``action``: ``create``, ``update``, ``delete`` or ``none``; ``record``: the record after the change (predicted
+    in check mode; secret fields never included); ``sys_id``: None for a record that would be created.
+    """
+
+    def __init__(self, table, action, record, changed_fields=()):
+        self.table = table
+        self.action = action
+        self.record = record
+        self.changed_fields = list(changed_fields)
+
+    @property
+    def sys_id(self):
+        return (self.record or {}).get("sys_id") or None
+
+    @property
+    def changed(self):
+        return self.action != "none"
+
+    @property
+    def exists(self):
+        return self.action != "delete" and self.record is not None
+
+
+class SetState:
+    """What the reconciler did to a set of child records: ``records`` (after, in desired order) and the keys
+    ``added``, ``updated``, ``removed``."""
+
+    def __init__(self, table, records, added, updated, removed):
+        self.table = table
+        self.records = records
+        self.added = added
+        self.updated = updated
+        self.removed = removed
+
+    @property
+    def changed(self):
+        return bool(self.added or self.updated or self.removed)
+
+
+class Reconciler:
+    """Reconcile records of one instance. ``check_mode``: read only, predict. Collects a diff per label."""
+
+    def __init__(self, client, check_mode=False):
+        self.client = client
+        self.check_mode = check_mode
+        self.before = {}
+        self.after = {}
+        self.changed = False
+
+    # -- reading ---------------------------------------------------------------------------------------------------
+    def find(self, table, identity, fields=None, label=None):
+        """The one record matching ``identity``, or None; DuplicateRecordsError when several match."""
+        wanted = sorted(set(fields or ()) | set(identity) | {"sys_id"})
+        records = self.client.list(table, encode_query(identity), fields=wanted)
+        if len(records) > 1:
+            shown = ", ".join("%s=%r" % (key, to_snow(value)) for key, value in sorted(identity.items()))
+            raise DuplicateRecordsError(
+                "%d %s records match %s on %s: %s." % (
+                    len(records), label or table, shown, self.client.host,
+                    ", ".join(record.get("sys_id", "?") for record in records)),
+                hint="Delete or rename all but one of them (or narrow the identity), then run again.",
+                table=table, sys_ids=[record.get("sys_id") for record in records])
+        return records[0] if records else None
+
+    # -- one record ------------------------------------------------------------------------------------------------
+    def present(self, table, identity, desired=None, secrets=None, update_secret="on_create", current=_UNREAD,
+                fields=None, label=None, required_secrets=()):
+        """Make the record with ``identity`` exist with ``desired`` fields and ``secrets`` (write-only) set.
+
+        ``current``: the record when the caller already read it (None: known absent). ``fields``: more fields to
+        read and return. ``required_secrets``: secret fields that must be given when the record is created.
+        """
+        label = label or table
+        desired = _clean(dict(desired or {}))
+        secrets = dict((field, value) for field, value in (secrets or {}).items() if value is not None)
+        wanted = sorted(set(identity) | set(desired) | set(fields or ()) | set((secrets or {})) | {"sys_id"}
+                        | set(required_secrets))
+        if current is _UNREAD:
+            current = self.find(table, identity, fields=wanted, label=label)
+        secret_fields = sorted(set(secrets) | set(required_secrets))
+
+        if current is None:
+            missing = [field for field in required_secrets if field not in secrets]
+            if missing:
+                raise OptionError(
+                    "Creating %s %s needs %s: the instance stores it write-only, so it must be given on creation."
+                    % (label, _describe(identity), " and ".join(missing)))
+            record = dict(_clean(identity), **desired)
+            self._record_diff(label, None, self._masked(record, secret_fields, secrets))
+            if not self.check_mode:
+                record = self._write(table, None, record, secrets, wanted, label)
+            self.changed = True
+            return RecordState(table, "create", _public(record, secret_fields), sorted(record))
+
+        missing_fields = [field for field in set(desired) | set(identity) if field not in current]
+        if missing_fields:
+            raise RecordError(
+                "%s has no field %s on %s (the instance did not return it)." % (
+                    table, ", ".join(sorted(missing_fields)), self.client.host),
+                hint="This instance's schema differs from what the collection expects: run "
+                     "snowspoke.jira.servicenow_spoke_info for its schema check.", table=table)
+        changes = dict((field, value) for field, value in desired.items() if current.get(field) != value)
+        send_secrets = dict((field, value) for field, value in secrets.items()
+                            if update_secret == "always" or not current.get(field))
+        after = dict(current, **changes)
+        if not changes and not send_secrets:
+            return RecordState(table, "none", _public(current, secret_fields))
+        self._record_diff(label, self._masked(current, secret_fields),
+                          self._masked(after, secret_fields, send_secrets))
+        if not self.check_mode:
+            after = self._write(table, current["sys_id"], changes, send_secrets, wanted, label, base=current)
+        self.changed = True
+        return RecordState(table, "update", _public(after, secret_fields), sorted(set(changes) | set(send_secrets)))
+
+    def absent(self, table, identity=None, current=_UNREAD, label=None):
+        """Make sure no record matches ``identity`` (or delete ``current``)."""
+        label = label or table
+        if current is _UNREAD:
+            current = self.find(table, identity, label=label)
+        if current is None:
+            return RecordState(table, "none", None)
+        self._record_diff(label, dict(current), None)
+        if not self.check_mode:
+            self.client.delete(table, current["sys_id"])
+        self.changed = True
+        return RecordState(table, "delete", dict(current))
+
+    # -- a set of child records -----------------------------------------------------------------------------------
+    def present_set(self, table, parent_field, parent_sys_id, key, desired, purge=False, fields=None, label=None,
+                    current=None):
+        """Reconcile the children of one parent in one read: create missing, update differing, and (``purge``)
+        delete records whose key is not desired (duplicates of a desired key included).
+
+        ``desired``: a list of dicts, each holding ``key``. ``parent_sys_id`` None: the parent does not exist yet
+        (check mode), so every desired child is new. ``current``: the children, when the caller read them already.
+        """
+        label = label or table
+        desired_items = [_clean(item) for item in desired]
+        wanted = sorted(set(fields or ()) | set(k for item in desired_items for k in item)
+                        | {"sys_id", parent_field, key})
+        if current is None:
+            current = [] if parent_sys_id is None else self.client.list(
+                table, encode_query({parent_field: parent_sys_id}), fields=wanted)
+        by_key = {}
+        extras = []
+        for record in current:
+            if record.get(key) in by_key:
+                extras.append(record)
+            else:
+                by_key[record.get(key)] = record
+        desired_keys = set(item[key] for item in desired_items)
+        extras.extend(record for record_key, record in by_key.items() if record_key not in desired_keys)
+
+        before = sorted((_project(record, wanted) for record in current), key=lambda r: (r.get(key, ""), r["sys_id"]))
+        records, added, updated, removed = [], [], [], []
+        for item in desired_items:
+            existing = by_key.get(item[key])
+            values = dict(item, **{parent_field: parent_sys_id}) if parent_sys_id else dict(item)
+            if existing is None:
+                added.append(item[key])
+                record = values
+                if not self.check_mode:
+                    record = self._write(table, None, values, {}, wanted, label)
+                records.append(record)
+                continue
+            changes = dict((field, value) for field, value in item.items() if existing.get(field) != value)
+            if changes:
+                updated.append(item[key])
+                record = dict(existing, **changes)
+                if not self.check_mode:
+                    record = self._write(table, existing["sys_id"], changes, {}, wanted, label, base=existing)
+                records.append(record)
+            else:
+                records.append(existing)
+        if purge:
+            for record in extras:
+                removed.append(record.get(key))
+                if not self.check_mode:
+                    self.client.delete(table, record["sys_id"])
+        kept = [_project(record, wanted) for record in records]
+        if not purge:
+            kept.extend(_project(record, wanted) for record in extras)
+        state = SetState(table, records, added, updated, removed)
+        if state.changed:
+            self.changed = True
+            self._record_diff(label, before, sorted(kept, key=lambda r: (r.get(key, ""), r.get("sys_id") or "")))
+        return state
+
+    def absent_set(self, table, parent_field, parent_sys_id, key, label=None):
+        """Delete every child of a parent (nothing to do when the parent does not exist)."""
+        return self.present_set(table, parent_field, parent_sys_id, key, [], purge=True, label=label)
+
+    # -- writing ---------------------------------------------------------------------------------------------------
+    def _write(self, table, sys_id, values, secrets, wanted, label, base=None):
+        """Create (sys_id None) or update a record, then write secrets alone; verify both from the answers."""
+        stored = dict(base or {})
+        if sys_id is None or values:
+            if sys_id is None:
+                answer = self.client.create(table, values, fields=wanted)
+            else:
+                answer = self.client.update(table, sys_id, values, fields=wanted)
+            self._verify(table, answer, values, label)
+            stored.update(answer)
+            sys_id = answer["sys_id"]
+        if secrets:
+            answer = self.client.update(table, sys_id, secrets, fields=sorted(set(secrets) | {"sys_id"}),
+                                        display_value_input=True)
+            unset = [field for field in secrets if not answer.get(field)]
+            if unset:
+                raise RecordError(
+                    "ServiceNow did not store %s of %s %s on %s." % (
+                        " and ".join("%s.%s" % (table, field) for field in sorted(unset)), label, sys_id,
+                        self.client.host),
+                    hint="The field may not be an encrypted field on this instance, or a business rule cleared it.",
+                    table=table, sys_id=sys_id)
+            stored.update(dict((field, answer[field]) for field in secrets))
+        return stored
+
+    def _verify(self, table, stored, written, label):
+        """Compare what was written with what the instance answers it stored."""
+        sys_id = stored.get("sys_id", "?")
+        for field, value in sorted(written.items()):
+            if field not in stored:
+                raise RecordError(
+                    "ServiceNow did not store %s.%s of %s %s on %s: the instance has no such field." % (
+                        table, field, label, sys_id, self.client.host),
+                    hint="This instance's schema differs from what the collection expects: run "
+                         "snowspoke.jira.servicenow_spoke_info for its schema check.", table=table, sys_id=sys_id)
+            if stored[field] != value:
+                raise RecordError(
+                    "ServiceNow stored %r in %s.%s of %s %s on %s where %r was written." % (
+                        stored[field], table, field, label, sys_id, self.client.host, value),
+                    hint="A business rule or data policy on the instance changed it; check the field's "
+                         "allowed values.", table=table, sys_id=sys_id, field=field)
+
+    # -- diff ------------------------------------------------------------------------------------------------------
+    def _record_diff(self, label, before, after):
+        if label in self.before or label in self.after:
+            raise RecordError("internal: diff label %r used twice" % label)
+        self.before[label] = before
+        self.after[label] = after
+
+    @staticmethod
+    def _masked(record, secret_fields, new_secrets=None):
+        masked = dict(record)
+        for field in secret_fields:
+            if new_secrets and field in new_secrets:
+                masked[field] = MASK_NEW
+            elif masked.get(field):
+                masked[field] = MASK
+            else:
+                masked[field] = ""
+        return masked
+
+    def diff(self):
+        """The ``diff`` result: only the records that change, secrets masked."""
+        return {"before": dict(self.before), "after": dict(self.after)}
+
+
+def _public(record, secret_fields):
+    """A record without its secret fields (not even their encrypted form leaves the module)."""
+    return dict((field, value) for field, value in record.items() if field not in secret_fields)
+
+
+def _project(record, fields):
+    return dict((field, record.get(field)) for field in fields if field in record)
+
+
+def _describe(identity):
+    return ", ".join("%s=%r" % (key, to_snow(value)) for key, value in sorted(identity.items()))

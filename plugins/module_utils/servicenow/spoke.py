@@ -1,0 +1,256 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, snowspoke developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pre-flight facts of an instance for the Jira spoke (the logic of ``servicenow_spoke_info``).
+
+Everything is read in two Batch API round trips: the connecting user's admin role, the spoke's store app, the
+IntegrationHub plugins, the shipped alias, and the schema of every table and field the collection writes
+(``sys_db_object`` for table inheritance, ``sys_dictionary`` for fields); then the alias's attribute definitions
+and configuration template. Each missing prerequisite becomes one sentence in ``problems`` saying what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..common.errors import HTTPError, RecordError
+from . import tables
+from .records import encode_query
+
+SPOKE_SCOPE = "sn_jira_spoke"
+SPOKE_ALIAS = "sn_jira_spoke.Jira"
+# The IntegrationHub plugins the Jira spoke depends on (ServiceNow docs).
+REQUIRED_PLUGINS = (
+    "com.glide.hub.action_type.datastream",
+    "com.glide.cobject",
+    "com.glide.hub.action_step.get_connection_info",
+    "com.glide.hub.integration.runtime",
+    "com.glide.hub.action_step.rest",
+    "com.glide.hub.dynamic_inputs",
+    "com.glide.external.app",
+)
+# Spoke releases that changed what the set-up can use (Jira spoke release notes).
+FEATURES = (
+    ("oauth_jira_cloud", "4.1.0"),
+    ("server_type_attribute", "4.3.2"),
+    ("authentication_template", "6.0.1"),
+)
+SYSTEM_FIELDS = ("sys_id", "sys_created_on", "sys_updated_on", "sys_created_by", "sys_updated_by",
+                 "sys_mod_count", "sys_class_name", "sys_scope", "sys_domain", "sys_tags")
+
+ARGUMENT_SPEC = {
+    "spoke_scope": {"type": "str", "default": SPOKE_SCOPE},
+    "alias": {"type": "str", "default": SPOKE_ALIAS},
+    "required_plugins": {"type": "list", "elements": "str", "default": list(REQUIRED_PLUGINS)},
+    "check_schema": {"type": "bool", "default": True},
+    "fail_on_problems": {"type": "bool", "default": True},
+}
+
+
+def is_true(value):
+    """ServiceNow booleans are strings; plugin state reads "active" or "true"."""
+    return str(value).strip().lower() in ("true", "1", "active", "yes")
+
+
+def version_tuple(version):
+    return tuple(int(part) for part in re.findall(r"\d+", version or "")[:3]) or (0,)
+
+
+def _join(values):
+    return ",".join(sorted(set(values)))
+
+
+def run(task):
+    """Gather the facts; fail (unless fail_on_problems is false) listing every problem."""
+    params = task.params
+    client = task.servicenow
+    facts = {"instance": client.base_url, "problems": []}
+    problems = facts["problems"]
+
+    schema_tables = sorted(table.name for table in tables.ALL)
+    reads = [
+        ("sys_store_app", encode_query({"scope": params["spoke_scope"]}),
+         ["sys_id", "name", "scope", "active", "version"], None),
+        ("v_plugin", "idIN" + _join(params["required_plugins"]), ["id", "name", "active", "version"], None),
+        ("sys_alias", encode_query({"id": params["alias"]}), tables.SYS_ALIAS.read_fields(), None),
+    ]
+    if client.user:
+        reads.append(("sys_user_has_role", "user.user_name=%s^role.name=admin" % client.user, ["sys_id"], 1))
+    if params["check_schema"]:
+        reads.append(("sys_db_object", "nameIN" + _join(schema_tables),
+                      ["name", "super_class.name", "super_class.super_class.name"], None))
+    answers = client.list_many(reads, return_errors=True)
+    store_apps, plugins, aliases = answers[0], answers[1], answers[2]
+
+    facts["spoke"] = _spoke_facts(store_apps, params["spoke_scope"], problems, client.host)
+    facts["plugins"] = _plugin_facts(plugins, params["required_plugins"], problems)
+    facts["user"] = _user_facts(client, answers[3] if client.user else None, problems)
+    alias = _first(aliases, "sys_alias", problems)
+
+    # Second round trip: what depends on the first (alias sys_id, table inheritance).
+    second = []
+    if alias:
+        second.append(("var_dictionary", encode_query({"model": alias["sys_id"]}),
+                       tables.VAR_DICTIONARY.read_fields(), None))
+        if alias.get("configuration_template"):
+            second.append(("sys_alias_templates", encode_query({"sys_id": alias["configuration_template"]}),
+                           ["sys_id", "name", "default_data_template"], 1))
+    if params["check_schema"]:
+        db_objects = answers[-1]
+        hierarchy = _hierarchy(db_objects, problems)
+        schema_fields = set(field for table in tables.ALL for field in table.fields if field not in SYSTEM_FIELDS)
+        dictionary_tables = set(schema_tables) | set(parent for chain in (hierarchy or {}).values()
+                                                     for parent in chain)
+        second.append(("sys_dictionary", "nameIN%s^elementIN%s" % (_join(dictionary_tables), _join(schema_fields)),
+                       ["name", "element", "internal_type"], None))
+    second_answers = client.list_many(second, return_errors=True) if second else []
+
+    if alias:
+        facts["alias"] = _alias_facts(alias, second_answers[0], second_answers[1]
+                                      if alias.get("configuration_template") else None, problems)
+    else:
+        facts["alias"] = None
+        if not isinstance(aliases, HTTPError):
+            problems.append(
+                "The Jira spoke's connection alias %s is missing on %s: install or repair the Jira spoke "
+                "(the alias ships with it)." % (params["alias"], client.host))
+    if params["check_schema"]:
+        facts["schema"] = _schema_facts(hierarchy, second_answers[-1], problems)
+
+    facts["ok"] = not problems
+    if problems and params["fail_on_problems"]:
+        raise RecordError(
+            "%s is not ready for the Jira spoke set-up: %s" % (client.host, " ".join(
+                "(%d) %s" % (number, problem) for number, problem in enumerate(problems, 1))),
+            hint="Nothing was changed.", **facts)
+    facts["changed"] = False
+    return facts
+
+
+def _first(records, table, problems):
+    if isinstance(records, HTTPError):
+        problems.append("Cannot read %s: %s" % (table, records))
+        return None
+    return records[0] if records else None
+
+
+def _spoke_facts(records, scope, problems, host):
+    app = _first(records, "sys_store_app", problems)
+    if app is None:
+        if not isinstance(records, HTTPError):
+            problems.append(
+                "The Jira spoke (%s) is not installed on %s: install it from the ServiceNow Store (it needs an "
+                "IntegrationHub subscription), then run again." % (scope, host))
+        return {"installed": False, "active": False, "version": None, "scope": scope, "features": {}}
+    version = app.get("version") or ""
+    facts = {
+        "installed": True, "active": is_true(app.get("active")), "version": version, "name": app.get("name"),
+        "scope": app.get("scope"), "sys_id": app.get("sys_id"),
+        "features": dict((name, version_tuple(version) >= version_tuple(since)) for name, since in FEATURES),
+    }
+    if not facts["active"]:
+        problems.append("The Jira spoke (%s) is installed on %s but not active: activate it (System Applications > "
+                        "All Available Applications > All), then run again." % (scope, host))
+    return facts
+
+
+def _plugin_facts(records, required, problems):
+    if isinstance(records, HTTPError):
+        problems.append("Cannot read the plugin list (v_plugin): %s" % records)
+        return []
+    by_id = dict((record.get("id"), record) for record in records)
+    facts = []
+    for plugin_id in required:
+        record = by_id.get(plugin_id)
+        active = record is not None and is_true(record.get("active"))
+        facts.append({"id": plugin_id, "name": record.get("name") if record else None, "active": active,
+                      "installed": record is not None, "version": record.get("version") if record else None})
+        if not active:
+            problems.append("IntegrationHub plugin %s is %s: activate it (System Definition > Plugins); the Jira "
+                            "spoke depends on it." % (plugin_id, "not active" if record else "not installed"))
+    return facts
+
+
+def _user_facts(client, role_rows, problems):
+    if not client.user:
+        return {"name": None, "admin": None,
+                "note": "The admin role is not checked for %s: the user name is not known." %
+                        client.describe_identity()}
+    if isinstance(role_rows, HTTPError):
+        problems.append("Cannot read the roles of user %r (%s): the set-up needs the admin role." % (
+            client.user, role_rows.message))
+        return {"name": client.user, "admin": False}
+    admin = bool(role_rows)
+    if not admin:
+        problems.append("User %r does not have the admin role on %s: the Jira spoke set-up writes OAuth, "
+                        "credential and connection records, which needs admin." % (client.user, client.host))
+    return {"name": client.user, "admin": admin}
+
+
+def _alias_facts(alias, definitions, templates, problems):
+    facts = {
+        "sys_id": alias["sys_id"], "id": alias.get("id"), "name": alias.get("name"), "type": alias.get("type"),
+        "connection_type": alias.get("connection_type"),
+        "multiple_connections": is_true(alias.get("multiple_connections")),
+        "sys_scope": alias.get("sys_scope"), "attributes": [], "configuration_template": None,
+    }
+    if isinstance(definitions, HTTPError):
+        problems.append("Cannot read the alias's attribute definitions (var_dictionary): %s" % definitions)
+    else:
+        facts["attributes"] = sorted(({
+            "element": row.get("element"), "label": row.get("label"), "type": row.get("internal_type"),
+            "default_value": row.get("default_value"), "sys_id": row.get("sys_id"),
+        } for row in definitions), key=lambda row: row["element"] or "")
+    if templates is not None:
+        template = _first(templates, "sys_alias_templates", problems)
+        if template:
+            data = template.get("default_data_template") or ""
+            try:
+                parsed = json.loads(data) if data else None
+            except ValueError:
+                parsed = None
+            facts["configuration_template"] = {"sys_id": template["sys_id"], "name": template.get("name"),
+                                               "data": parsed if parsed is not None else data}
+    return facts
+
+
+def _hierarchy(db_objects, problems):
+    """{table: [parent, grandparent, ...]} for every table the collection uses; missing tables -> problems."""
+    if isinstance(db_objects, HTTPError):
+        problems.append("Cannot read the table list (sys_db_object): %s" % db_objects)
+        return None
+    by_name = dict((row.get("name"), row) for row in db_objects)
+    hierarchy = {}
+    for table in tables.ALL:
+        row = by_name.get(table.name)
+        if row is None:
+            continue
+        hierarchy[table.name] = [parent for parent in (row.get("super_class.name"),
+                                                       row.get("super_class.super_class.name")) if parent]
+    return hierarchy
+
+
+def _schema_facts(hierarchy, dictionary, problems):
+    facts = {"checked": True, "missing_tables": [], "missing_fields": []}
+    if hierarchy is None:
+        facts["checked"] = False
+        return facts
+    if isinstance(dictionary, HTTPError):
+        problems.append("Cannot read the data dictionary (sys_dictionary): %s" % dictionary)
+        facts["checked"] = False
+        return facts
+    defined = set((row.get("name"), row.get("element")) for row in dictionary)
+    for table in tables.ALL:
+        if table.name not in hierarchy:
+            facts["missing_tables"].append(table.name)
+            problems.append("Table %s (%s) does not exist on this instance." % (table.name, table.label))
+            continue
+        owners = [table.name] + hierarchy[table.name]
+        for field in table.fields:
+            if field in SYSTEM_FIELDS:
+                continue
+            if not any((owner, field) in defined for owner in owners):
+                facts["missing_fields"].append({"table": table.name, "field": field})
+                problems.append("Field %s.%s (%s) does not exist on this instance." % (table.name, field, table.label))
+    return facts
