@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import socket
 import time
 import traceback
 from urllib.parse import urlsplit
@@ -31,8 +32,10 @@ try:
         ReadTimeout,
         SSLError,
     )
+    from requests.adapters import HTTPAdapter
 except ImportError:  # pragma: no cover - reported by the module as a missing library
     requests = None
+    HTTPAdapter = object
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"))
@@ -56,6 +59,21 @@ def _retry_after_seconds(value, now=None):
     if when is None:
         return None
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+# urllib3 sets TCP_NODELAY on direct connections but not on those it opens to a proxy, where a request's headers
+# and body then wait out a delayed ACK (about 40 ms per write request); set it on both.
+_SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+
+
+class _NoDelayAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs.setdefault("socket_options", _SOCKET_OPTIONS)
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        proxy_kwargs.setdefault("socket_options", _SOCKET_OPTIONS)
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
 
 
 class RetryPolicy:
@@ -110,6 +128,9 @@ class Transport:
         self.log = log or (lambda message: None)
         self.proxy = proxy
         self.session = requests.Session()
+        adapter = _NoDelayAdapter()
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
         self.session.headers["User-Agent"] = user_agent
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify.
         self.verify = ca_path if validate_certs and ca_path else bool(validate_certs)

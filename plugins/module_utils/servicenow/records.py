@@ -19,6 +19,7 @@ compare, create, update or delete them. Here, once, live the rules the whole col
 from __future__ import annotations
 
 from ..common.errors import OptionError, RecordError
+from .tables import SECRET_FIELDS
 
 MASK = "********"
 MASK_NEW = "******** (new value)"
@@ -86,15 +87,16 @@ class RecordState:
 
 
 class SetState:
-    """What the reconciler did to a set of child records: ``records`` (after, in desired order) and the keys
-    ``added``, ``updated``, ``removed``."""
+    """What the reconciler did to a set of child records: ``records`` (after, in desired order), ``kept`` (records
+    not desired but left in place because purge was off) and the keys ``added``, ``updated``, ``removed``."""
 
-    def __init__(self, table, records, added, updated, removed):
+    def __init__(self, table, records, added, updated, removed, kept=()):
         self.table = table
         self.records = records
         self.added = added
         self.updated = updated
         self.removed = removed
+        self.kept = list(kept)
 
     @property
     def changed(self):
@@ -141,7 +143,7 @@ class Reconciler:
                         | set(required_secrets))
         if current is _UNREAD:
             current = self.find(table, identity, fields=wanted, label=label)
-        secret_fields = sorted(set(secrets) | set(required_secrets))
+        secret_fields = sorted(set(secrets) | set(required_secrets) | set(SECRET_FIELDS.get(table, ())))
 
         if current is None:
             missing = [field for field in required_secrets if field not in secrets]
@@ -150,7 +152,7 @@ class Reconciler:
                     "Creating %s %s needs %s: the instance stores it write-only, so it must be given on creation."
                     % (label, _describe(identity), " and ".join(missing)))
             record = dict(_clean(identity), **desired)
-            self._record_diff(label, None, self._masked(record, secret_fields, secrets))
+            self.record_diff(label, None, self._masked(record, secret_fields, secrets))
             if not self.check_mode:
                 record = self._write(table, None, record, secrets, wanted, label)
             self.changed = True
@@ -169,7 +171,7 @@ class Reconciler:
         after = dict(current, **changes)
         if not changes and not send_secrets:
             return RecordState(table, "none", _public(current, secret_fields))
-        self._record_diff(label, self._masked(current, secret_fields),
+        self.record_diff(label, self._masked(current, secret_fields),
                           self._masked(after, secret_fields, send_secrets))
         if not self.check_mode:
             after = self._write(table, current["sys_id"], changes, send_secrets, wanted, label, base=current)
@@ -183,28 +185,28 @@ class Reconciler:
             current = self.find(table, identity, label=label)
         if current is None:
             return RecordState(table, "none", None)
-        self._record_diff(label, dict(current), None)
+        self.record_diff(label, self._masked(current, SECRET_FIELDS.get(table, ())), None)
         if not self.check_mode:
             self.client.delete(table, current["sys_id"])
         self.changed = True
-        return RecordState(table, "delete", dict(current))
+        return RecordState(table, "delete", _public(current, SECRET_FIELDS.get(table, ())))
 
     # -- a set of child records -----------------------------------------------------------------------------------
-    def present_set(self, table, parent_field, parent_sys_id, key, desired, purge=False, fields=None, label=None,
-                    current=None):
+    def present_set(self, table, parent, key, desired, purge=False, fields=None, label=None, current=None):
         """Reconcile the children of one parent in one read: create missing, update differing, and (``purge``)
         delete records whose key is not desired (duplicates of a desired key included).
 
-        ``desired``: a list of dicts, each holding ``key``. ``parent_sys_id`` None: the parent does not exist yet
-        (check mode), so every desired child is new. ``current``: the children, when the caller read them already.
+        ``parent``: the fields that tie a child to its parent, e.g. ``{"oauth_entity": <sys_id>}``; a None value
+        means the parent does not exist yet (check mode), so every desired child is new. ``desired``: a list of
+        dicts, each holding ``key``. ``current``: the children, when the caller read them already.
         """
         label = label or table
+        parent_exists = all(value is not None for value in parent.values())
         desired_items = [_clean(item) for item in desired]
         wanted = sorted(set(fields or ()) | set(k for item in desired_items for k in item)
-                        | {"sys_id", parent_field, key})
+                        | {"sys_id", key} | set(parent))
         if current is None:
-            current = [] if parent_sys_id is None else self.client.list(
-                table, encode_query({parent_field: parent_sys_id}), fields=wanted)
+            current = self.client.list(table, encode_query(parent), fields=wanted) if parent_exists else []
         by_key = {}
         extras = []
         for record in current:
@@ -215,11 +217,12 @@ class Reconciler:
         desired_keys = set(item[key] for item in desired_items)
         extras.extend(record for record_key, record in by_key.items() if record_key not in desired_keys)
 
-        before = sorted((_project(record, wanted) for record in current), key=lambda r: (r.get(key, ""), r["sys_id"]))
+        before = sorted((_project(record, wanted, table) for record in current),
+                        key=lambda r: (r.get(key, ""), r["sys_id"]))
         records, added, updated, removed = [], [], [], []
         for item in desired_items:
             existing = by_key.get(item[key])
-            values = dict(item, **{parent_field: parent_sys_id}) if parent_sys_id else dict(item)
+            values = dict(item, **_clean(parent)) if parent_exists else dict(item)
             if existing is None:
                 added.append(item[key])
                 record = values
@@ -241,18 +244,18 @@ class Reconciler:
                 removed.append(record.get(key))
                 if not self.check_mode:
                     self.client.delete(table, record["sys_id"])
-        kept = [_project(record, wanted) for record in records]
+        after = [_project(record, wanted, table) for record in records]
         if not purge:
-            kept.extend(_project(record, wanted) for record in extras)
-        state = SetState(table, records, added, updated, removed)
+            after.extend(_project(record, wanted, table) for record in extras)
+        state = SetState(table, records, added, updated, removed, kept=[] if purge else extras)
         if state.changed:
             self.changed = True
-            self._record_diff(label, before, sorted(kept, key=lambda r: (r.get(key, ""), r.get("sys_id") or "")))
+            self.record_diff(label, before, sorted(after, key=lambda r: (r.get(key, ""), r.get("sys_id") or "")))
         return state
 
-    def absent_set(self, table, parent_field, parent_sys_id, key, label=None):
+    def absent_set(self, table, parent, key, label=None, current=None):
         """Delete every child of a parent (nothing to do when the parent does not exist)."""
-        return self.present_set(table, parent_field, parent_sys_id, key, [], purge=True, label=label)
+        return self.present_set(table, parent, key, [], purge=True, label=label, current=current)
 
     # -- writing ---------------------------------------------------------------------------------------------------
     def _write(self, table, sys_id, values, secrets, wanted, label, base=None):
@@ -298,7 +301,7 @@ class Reconciler:
                          "allowed values.", table=table, sys_id=sys_id, field=field)
 
     # -- diff ------------------------------------------------------------------------------------------------------
-    def _record_diff(self, label, before, after):
+    def record_diff(self, label, before, after):
         if label in self.before or label in self.after:
             raise RecordError("internal: diff label %r used twice" % label)
         self.before[label] = before
@@ -308,6 +311,8 @@ class Reconciler:
     def _masked(record, secret_fields, new_secrets=None):
         masked = dict(record)
         for field in secret_fields:
+            if field not in masked and not (new_secrets and field in new_secrets):
+                continue
             if new_secrets and field in new_secrets:
                 masked[field] = MASK_NEW
             elif masked.get(field):
@@ -326,8 +331,10 @@ def _public(record, secret_fields):
     return dict((field, value) for field, value in record.items() if field not in secret_fields)
 
 
-def _project(record, fields):
-    return dict((field, record.get(field)) for field in fields if field in record)
+def _project(record, fields, table=None):
+    secret = SECRET_FIELDS.get(table, ())
+    return dict((field, MASK if record.get(field) else "") if field in secret else (field, record.get(field))
+                for field in fields if field in record)
 
 
 def _describe(identity):

@@ -70,3 +70,6 @@ ALL = (
     API_KEY_CREDENTIALS, OAUTH_2_0_CREDENTIALS, SYS_ALIAS, HTTP_CONNECTION, VAR_DICTIONARY, SYS_VARIABLE_VALUE,
     OAUTH_CREDENTIAL, OAUTH_REQUESTOR_PROFILE,
 )
+
+# Write-only fields per table: masked in every diff and never returned, whichever module touches the table.
+SECRET_FIELDS = dict((table.name, table.secrets) for table in ALL if table.secrets)

@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, snowspoke developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The browser step and token health of an OAuth 2.0 credential (``servicenow_oauth_token_info``).
+
+"Get OAuth Token" cannot be done over REST: an administrator opens the consent URL while logged in to the
+instance and accepts at Atlassian. This module gives that URL, tells whether consent was given (a refresh token
+row in ``oauth_credential`` for the credential; for the client credentials grant an access token row, and no
+browser step at all), can wait for it, and reports the refresh token's age against Atlassian's limits (90 days
+unused, 365 days in all) so an audit finds the connection about to stop working.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from urllib.parse import urlencode
+
+from ..common.errors import RecordError
+from . import lookups, tables
+from .records import encode_query
+
+ATLASSIAN_IDLE_DAYS = 90
+ATLASSIAN_MAX_DAYS = 365
+
+ARGUMENT_SPEC = {
+    "credential": {"type": "str", "required": True},
+    "wait_timeout": {"type": "int", "default": 0},
+    "wait_interval": {"type": "float", "default": 5.0},
+    "warn_days": {"type": "int", "default": 14},
+}
+MODULE_KWARGS = {}
+
+PROFILE_FIELDS = ["sys_id", "name", "grant_type", "oauth_entity", "oauth_entity.name", "oauth_entity.client_id",
+                  "oauth_entity.default_grant_type", "oauth_entity.redirect_url",
+                  "oauth_entity.refresh_token_lifespan"]
+TOKEN_FIELDS = ["sys_id", "type", "expires", "sys_created_on", "sys_updated_on"]
+
+
+def parse_time(value):
+    """A ServiceNow date-time (UTC, ``YYYY-MM-DD HH:MM:SS``) as epoch seconds, or None."""
+    if not value:
+        return None
+    try:
+        moment = datetime.datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def _days(seconds):
+    return round(seconds / 86400.0, 1)
+
+
+def consent_url(base_url, credential_sys_id, profile_sys_id):
+    """The page behind the credential's "Get OAuth Token" related link (ServiceNow docs)."""
+    return "%s/oauth_initiator.do?%s" % (base_url, urlencode([
+        ("oauth_requestor_context", "oauth_2_0_credentials"), ("oauth_requestor", credential_sys_id),
+        ("oauth_provider_profile", profile_sys_id), ("response_type", "code")]))
+
+
+def _token_facts(rows, now):
+    facts = {}
+    for kind in ("refresh_token", "access_token"):
+        row = max((r for r in rows if r.get("type") == kind), key=lambda r: r.get("sys_updated_on") or "",
+                  default=None)
+        if row is None:
+            facts[kind] = {"present": False}
+            continue
+        created, updated, expires = (parse_time(row.get(name)) for name in ("sys_created_on", "sys_updated_on",
+                                                                              "expires"))
+        facts[kind] = {
+            "present": True, "created": row.get("sys_created_on"), "updated": row.get("sys_updated_on"),
+            "expires": row.get("expires") or None,
+            "expired": bool(expires and expires <= now),
+            "age_days": _days(now - created) if created else None,
+            "idle_days": _days(now - (updated or created)) if (updated or created) else None,
+        }
+    return facts
+
+
+def _health(grant, tokens, warn_days):
+    """ok / warning / expired / not_consented, with one sentence per finding."""
+    if grant == "client_credentials":
+        return {"status": "ok", "messages": []}
+    refresh = tokens["refresh_token"]
+    if not refresh["present"]:
+        return {"status": "not_consented", "messages": ["No refresh token yet: the browser step has not been done."]}
+    messages = []
+    status = "ok"
+    for days, limit, what in ((refresh.get("idle_days"), ATLASSIAN_IDLE_DAYS, "unused"),
+                              (refresh.get("age_days"), ATLASSIAN_MAX_DAYS, "old")):
+        if days is None:
+            continue
+        if days >= limit:
+            status = "expired"
+            messages.append("The refresh token is %s days %s: Atlassian expires refresh tokens after %d days %s. "
+                            "Do the browser step again." % (days, what, limit, what))
+        elif days >= limit - warn_days and status != "expired":
+            status = "warning"
+            messages.append("The refresh token is %s days %s; Atlassian expires it at %d days %s. Plan to do the "
+                            "browser step again (or make sure the connection is used)." % (days, what, limit, what))
+    return {"status": status, "messages": messages}
+
+
+def run(task, sleep=time.sleep, clock=time.time):
+    params = task.params
+    reconciler = task.reconciler()
+    client = reconciler.client
+    credential = lookups.by_name_or_sys_id(
+        task, reconciler, "oauth_2_0_credentials", params["credential"], "OAuth 2.0 credential",
+        fields=tables.OAUTH_2_0_CREDENTIALS.read_fields(),
+        hint="Create it first with snowspoke.jira.servicenow_credential (type oauth_2_0_credentials).")
+    if credential.get("_placeholder"):
+        return {"changed": False, "credential": None, "consent_given": False, "consent_url": None,
+                "browser_step_required": None, "message": "The credential does not exist yet (check mode)."}
+
+    token_query = "oauth_requestor_profile.requestor_context=oauth_2_0_credentials^oauth_requestor_profile." \
+                  "requestor_id=%s" % credential["sys_id"]
+    profiles, rows = client.list_many([
+        ("oauth_entity_profile", encode_query({"sys_id": credential.get("oauth_entity_profile") or ""}),
+         PROFILE_FIELDS, 1),
+        ("oauth_credential", token_query, TOKEN_FIELDS, None),
+    ])
+    if not profiles:
+        raise RecordError("OAuth 2.0 credential %r has no OAuth entity profile on %s." % (
+            credential.get("name"), client.host),
+            hint="Set its profile with snowspoke.jira.servicenow_credential (oauth_registry or oauth_profile).")
+    profile = profiles[0]
+    grant = profile.get("oauth_entity.default_grant_type") or profile.get("grant_type") or "authorization_code"
+    code_grant = grant == "authorization_code"
+    url = consent_url(client.base_url, credential["sys_id"], profile["sys_id"]) if code_grant else None
+
+    def given(token_rows):
+        kind = "refresh_token" if code_grant else "access_token"
+        return any(row.get("type") == kind for row in token_rows)
+
+    waited = 0.0
+    deadline = clock() + max(0, params["wait_timeout"])
+    if code_grant and params["wait_timeout"] > 0 and not given(rows):
+        task.log("Waiting up to %d s for consent on credential %r" % (params["wait_timeout"], credential["name"]))
+        while not given(rows) and clock() < deadline:
+            pause = min(max(0.1, params["wait_interval"]), max(0.0, deadline - clock()))
+            sleep(pause)
+            waited += pause
+            rows = client.list("oauth_credential", token_query, fields=TOKEN_FIELDS)
+        if not given(rows):
+            raise RecordError(
+                "Consent was not given within %d s for OAuth 2.0 credential %r on %s." % (
+                    params["wait_timeout"], credential["name"], client.host),
+                hint="Open %s in a browser logged in to the instance as an admin and click Accept at Atlassian "
+                     "(this is the credential's \"Get OAuth Token\" link), then run again." % url,
+                consent_url=url)
+
+    now = clock()
+    tokens = _token_facts(rows, now)
+    health = _health(grant, tokens, params["warn_days"])
+    for message in health["messages"] if health["status"] in ("warning", "expired") else []:
+        task.warn("%s (credential %r on %s)" % (message, credential["name"], client.host))
+    lifespan = profile.get("oauth_entity.refresh_token_lifespan")
+    if code_grant and lifespan and lifespan.isdigit() and int(lifespan) > ATLASSIAN_IDLE_DAYS * 86400:
+        health["messages"].append(
+            "The registry's refresh_token_lifespan (%s s, %s days) is longer than Atlassian's %d-day idle limit: "
+            "ServiceNow may keep a refresh token Atlassian no longer accepts." % (
+                lifespan, _days(int(lifespan)), ATLASSIAN_IDLE_DAYS))
+    consent = given(rows)
+    if code_grant:
+        message = ("Consent given: the instance holds a refresh token." if consent else
+                   "One browser step left: open consent_url in a browser logged in to %s as an admin and click "
+                   "Accept at Atlassian (the credential's \"Get OAuth Token\" link)." % client.host)
+    else:
+        message = ("No browser step: the client credentials grant gets its tokens without consent%s." % (
+            "; the instance holds an access token" if consent else
+            "; the instance requests a token the first time the connection is used"))
+    return {
+        "changed": False,
+        "credential": {"sys_id": credential["sys_id"], "name": credential.get("name")},
+        "profile": {"sys_id": profile["sys_id"], "name": profile.get("name")},
+        "registry": {"sys_id": profile.get("oauth_entity"), "name": profile.get("oauth_entity.name"),
+                     "client_id": profile.get("oauth_entity.client_id"),
+                     "redirect_url": profile.get("oauth_entity.redirect_url")},
+        "grant_type": grant,
+        "browser_step_required": code_grant,
+        "consent_url": url,
+        "consent_given": consent,
+        "waited": round(waited, 1),
+        "tokens": tokens,
+        "health": health,
+        "message": message,
+    }
