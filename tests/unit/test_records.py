@@ -164,27 +164,27 @@ def test_child_set_one_read_add_remove_and_check_mode():
     desired = scopes("read:jira-work", "write:jira-work")
 
     check = Reconciler(client, check_mode=True)
-    predicted = check.present_set("oauth_entity_scope", "oauth_entity", parent, "oauth_entity_scope", desired,
+    predicted = check.present_set("oauth_entity_scope", {"oauth_entity": parent}, "oauth_entity_scope", desired,
                                   purge=True)
     assert predicted.added == ["write:jira-work"] and sorted(predicted.removed) == ["old", "read:jira-work"]
     assert client.writes == []
     assert len([c for c in client.calls if c[0] == "list"]) == 1
 
     keep = Reconciler(client)
-    kept = keep.present_set("oauth_entity_scope", "oauth_entity", parent, "oauth_entity_scope", desired,
+    kept = keep.present_set("oauth_entity_scope", {"oauth_entity": parent}, "oauth_entity_scope", desired,
                             purge=False)
     assert kept.added == ["write:jira-work"] and kept.removed == []
     assert len(client.tables["oauth_entity_scope"]) == 4
 
     real = Reconciler(client)
-    done = real.present_set("oauth_entity_scope", "oauth_entity", parent, "oauth_entity_scope", desired, purge=True)
+    done = real.present_set("oauth_entity_scope", {"oauth_entity": parent}, "oauth_entity_scope", desired, purge=True)
     assert done.added == [] and sorted(done.removed) == ["old", "read:jira-work"]
     assert sorted(r["oauth_entity_scope"] for r in client.tables["oauth_entity_scope"].values()) == [
         "read:jira-work", "write:jira-work"]
     assert [r["sys_id"] for r in done.records] == [r["sys_id"] for r in kept.records[:2]]
 
     converged = Reconciler(client)
-    assert not converged.present_set("oauth_entity_scope", "oauth_entity", parent, "oauth_entity_scope", desired,
+    assert not converged.present_set("oauth_entity_scope", {"oauth_entity": parent}, "oauth_entity_scope", desired,
                                      purge=True).changed
     assert not converged.changed
 
@@ -192,7 +192,7 @@ def test_child_set_one_read_add_remove_and_check_mode():
 def test_child_set_of_a_parent_that_does_not_exist_yet():
     client = FakeClient()
     check = Reconciler(client, check_mode=True)
-    state = check.present_set("oauth_entity_scope", "oauth_entity", None, "oauth_entity_scope",
+    state = check.present_set("oauth_entity_scope", {"oauth_entity": None}, "oauth_entity_scope",
                               scopes("a", "b"), purge=True)
     assert state.added == ["a", "b"] and client.calls == []
     assert check.diff()["before"]["oauth_entity_scope"] == []

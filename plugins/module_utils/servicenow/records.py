@@ -165,7 +165,9 @@ class Reconciler:
                     table, ", ".join(sorted(missing_fields)), self.client.host),
                 hint="This instance's schema differs from what the collection expects: run "
                      "snowspoke.jira.servicenow_spoke_info for its schema check.", table=table)
-        changes = dict((field, value) for field, value in desired.items() if current.get(field) != value)
+        # Identity fields too: ServiceNow matches them case-insensitively, so "jira" finds "Jira" and is renamed.
+        target = dict(_clean(identity), **desired)
+        changes = dict((field, value) for field, value in target.items() if current.get(field) != value)
         send_secrets = dict((field, value) for field, value in secrets.items()
                             if update_secret == "always" or not current.get(field))
         after = dict(current, **changes)
