@@ -19,6 +19,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FRAGMENTS = [
     ("servicenow.py", "servicenow.options", "INSTANCE",
      "The instance option shared by every ServiceNow module (generated from module_utils/servicenow/options.py)."),
+    ("jira.py", "jira.options", "JIRA",
+     "The connection options shared by the Jira Cloud modules (generated from module_utils/jira/options.py)."),
 ]
 
 HEADER = '''# -*- coding: utf-8 -*-

@@ -72,12 +72,14 @@ class Option:
 class OptionTable:
     """A named dict option made of Options, e.g. ``instance`` with ``host``, ``username``, ...
 
-    ``mutually_exclusive``/``required_together`` apply inside the dict. The table also knows which options are
+    ``flat``: the options are top-level module options instead of a dict (``name`` then only names the table).
+    ``mutually_exclusive``/``required_together`` apply inside the dict (flat tables: give them to the module). The table also knows which options are
     secrets, so messages and logs can be checked against them.
     """
 
-    def __init__(self, name, description, options, mutually_exclusive=(), required_together=()):
+    def __init__(self, name, description, options, mutually_exclusive=(), required_together=(), flat=False):
         self.name = name
+        self.flat = flat
         self.description = [description] if isinstance(description, str) else list(description)
         self.options = list(options)
         self.mutually_exclusive = [list(group) for group in mutually_exclusive]
@@ -96,10 +98,13 @@ class OptionTable:
     def argument_spec(self):
         """``{name: {type: dict, options: ..., apply_defaults: True}}``: env fallbacks work even when the whole
         dict is omitted (an AWX credential injecting SN_* variables)."""
+        options = dict((option.name, option.spec()) for option in self.options)
+        if self.flat:
+            return options
         spec = {
             "type": "dict",
             "apply_defaults": True,
-            "options": dict((option.name, option.spec()) for option in self.options),
+            "options": options,
         }
         if self.mutually_exclusive:
             spec["mutually_exclusive"] = [list(group) for group in self.mutually_exclusive]
@@ -109,6 +114,8 @@ class OptionTable:
 
     def documentation(self):
         """The doc-fragment ``options`` mapping for this table."""
+        if self.flat:
+            return dict((option.name, option.doc()) for option in self.options)
         return {
             self.name: {
                 "description": list(self.description),
