@@ -27,6 +27,7 @@ def _collections_root():
 COLLECTIONS_ROOT = _collections_root()
 if COLLECTIONS_ROOT not in sys.path:
     sys.path.insert(0, COLLECTIONS_ROOT)
+os.environ.setdefault("ANSIBLE_COLLECTIONS_PATH", COLLECTIONS_ROOT)
 sys.path.insert(0, GUARD)
 
 from tests_loopback_guard import install  # noqa: E402  pylint: disable=wrong-import-position
@@ -37,6 +38,14 @@ install()
 import pytest  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
 
 from tests.emulator import certs  # noqa: E402  pylint: disable=wrong-import-position
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """With pytest-ansible installed, let it inject ANSIBLE_COLLECTIONS_PATH into Ansible's collection finder
+    (instead of making a ``collections/`` tree in the repository); plain pytest needs nothing more."""
+    if hasattr(config.option, "ansible_unit_inject_only"):
+        config.option.ansible_unit_inject_only = True
 
 
 @pytest.fixture(scope="session")

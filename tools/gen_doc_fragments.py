@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Write plugins/doc_fragments/*.py from the option tables in plugins/module_utils (the one source).
 
 Run it after changing a connection option table: `make docs` (or `python tools/gen_doc_fragments.py`).

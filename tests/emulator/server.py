@@ -173,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_CONNECT(self):  # pylint: disable=invalid-name
         emulator = self.server.emulator
-        host, _, port = self.path.partition(":")
+        host, _sep, port = self.path.partition(":")
         if emulator.ssl_context is None or emulator.app_for(host.lower()) is None:
             self.send_error(502, "The emulator does not serve %s" % host)
             return
@@ -202,10 +202,11 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
             host_header = self.headers.get("Host", "")
-            host, _, port_text = host_header.rpartition(":") if host_header.count(":") == 1 else (host_header, "", "")
+            host, _sep, port_text = (host_header.rpartition(":") if host_header.count(":") == 1
+                                       else (host_header, "", ""))
             host = host.lower()
             port = int(port_text) if port_text.isdigit() else None
-        path, _, raw_query = target.partition("?")
+        path, _sep, raw_query = target.partition("?")
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         request = Request(
@@ -418,7 +419,7 @@ class EmulatorServer:
             return json_response(200, {"result": {"latency": self.latency}})
         if sub == "health":
             return json_response(200, {"result": {"apps": [app.name for app in self.apps]}})
-        name, _, rest = sub.partition("/")
+        name, _sep, rest = sub.partition("/")
         for app in self.apps:
             if app.name == name and hasattr(app, "control"):
                 return app.control(request, rest)

@@ -1,6 +1,6 @@
 """servicenow_spoke_info end to end: real ansible-playbook, emulated instance."""
 
-from tests.integration.conftest import connection, play
+from tests.integration.conftest import play
 
 
 def test_ready_instance(ansible, instance, emulator):

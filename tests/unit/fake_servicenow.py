@@ -37,7 +37,7 @@ class FakeClient:
                 if record.get(condition[:-7]):
                     return False
                 continue
-            field, _, value = condition.partition("=")
+            field, _sep, value = condition.partition("=")
             if record.get(field) != value:
                 return False
         return True

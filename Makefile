@@ -1,0 +1,168 @@
+# Test and development entry points for the snowspoke.jira collection (run `make help`).
+# Everything runs through the project virtualenv (.venv), which `make venv` creates and keeps in sync with
+# requirements.txt. Nothing here needs the internet beyond the Python package index.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+# A copy of the requirements last installed: `make venv` reinstalls only when requirements.txt differs from it.
+VENV_STAMP := $(VENV)/requirements.installed.txt
+
+NAMESPACE := $(shell sed -n 's/^namespace: *//p' galaxy.yml)
+NAME := $(shell sed -n 's/^name: *//p' galaxy.yml)
+COLLECTIONS_ROOT := $(CURDIR)/.cache/collections
+COLLECTION_LINK := $(COLLECTIONS_ROOT)/ansible_collections/$(NAMESPACE)/$(NAME)
+
+# Tests run the collection from the link above, and find the project's tools first on PATH.
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+# Extra pytest arguments, e.g. `make unit PYTEST_ARGS='-k oauth -x'`.
+PYTEST_ARGS ?=
+# Unit tests are quick: one process beats xdist's start-up cost. Integration tests spend their time waiting on
+# ansible-playbook subprocesses, so two workers (one per core) pay off.
+UNIT_ARGS ?=
+INTEGRATION_ARGS ?= -n 2
+# pytest exits 5 when it collects no test; set ALLOW_EMPTY=1 to accept that (a stage with no tests yet).
+ALLOW_EMPTY ?= 0
+# Extra `ansible-test sanity` arguments, e.g. `make sanity SANITY_ARGS='--test pep8'`.
+SANITY_ARGS ?=
+
+# Stages of `make test`, cheapest feedback first, pytest last so its summary closes the output.
+TEST_STAGES := venv lint sanity unit integration
+
+.PHONY: help venv collection unit integration sanity lint test docs demo bench clean
+
+help: ## Show this help
+	@echo 'Targets:'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-12s %s\n", $$1, $$2 }'
+	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON'
+
+venv: $(VENV_PY) ## Create .venv with python3 (or PYTHON=...) if missing; install requirements.txt when it changed
+	@if ! cmp -s requirements.txt $(VENV_STAMP); then \
+		$(VENV_PY) -m pip install --disable-pip-version-check --quiet -r requirements.txt; \
+		cp requirements.txt $(VENV_STAMP); \
+		echo "venv: installed requirements.txt into $(VENV)"; \
+	fi
+
+$(VENV_PY):
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; v == (3, 11) or print("venv: warning: Python %d.%d, the project targets 3.11" % v)'
+	$(PYTHON) -m venv $(VENV)
+
+collection: ## Link the repo as the collection under .cache/collections (exported as ANSIBLE_COLLECTIONS_PATH)
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@ln -sfn ../../../.. $(COLLECTION_LINK)
+
+# Runs pytest on $(1) with extra arguments $(2); exit code 5 (nothing collected) passes only with ALLOW_EMPTY=1.
+define run_pytest
+	@status=0; $(VENV_PY) -m pytest $(1) $(2) $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ] && [ "$(ALLOW_EMPTY)" = 1 ]; then echo "$(1): no tests collected (ALLOW_EMPTY=1)"; status=0; fi; \
+	exit $$status
+endef
+
+unit: venv collection ## Run the unit tests (tests/unit)
+	$(call run_pytest,tests/unit,$(UNIT_ARGS))
+
+integration: venv collection ## Run the integration tests against the emulators (tests/integration)
+	$(call run_pytest,tests/integration,$(INTEGRATION_ARGS))
+
+sanity: venv ## Run ansible-test sanity offline on an exported copy (tools/sanity.py)
+	$(VENV_PY) tools/sanity.py $(SANITY_ARGS)
+
+# Sanity tests skipped (tools/sanity.py, SKIPPED_TESTS and EXTERNAL_TOOLS): pslint always (needs PowerShell, the
+# collection ships none); shellcheck only when the shellcheck executable is missing (not a Python package).
+
+# Only the directories that exist: git keeps no empty ones, and ansible-lint fails on a missing path.
+LINT_PATHS := $(wildcard roles playbooks)
+
+# The AWX and execution-environment checks run first (`make lint LINT_EXTRAS=` skips them). awx-lint lints
+# playbooks/awx_setup.yml with awx.awx on the collections path, so the ansible-lint run below leaves it out.
+LINT_EXTRAS ?= awx-lint ee-check
+
+lint: venv collection $(LINT_EXTRAS) ## Run ansible-lint (production profile, offline; see .ansible-lint) on roles/ and playbooks/
+	@if [ -z "$(LINT_PATHS)" ]; then echo "lint: no roles/ or playbooks/ to lint"; exit 0; fi; \
+	echo "ansible-lint $(LINT_PATHS)"; \
+	ansible-lint $(if $(CI),--nocolor) --exclude $(AWX_PLAYBOOK) $(LINT_PATHS)
+
+# --- AWX / Automation Controller and the execution environment (awx/README.md) ---
+.PHONY: awx-deps awx-lint ee-check
+
+AWX_PLAYBOOK := playbooks/awx_setup.yml
+# awx.awx for checking AWX_PLAYBOOK offline (no Galaxy here): extracted from the `ansible` package on PyPI, pinned
+# by version and sha256 in AWX_PIN; fetched again only when that file changes.
+AWX_PIN := awx/lint-requirements.txt
+AWX_CACHE := $(CURDIR)/.cache/awx
+AWX_COLLECTIONS_ROOT := $(AWX_CACHE)/collections
+AWX_MANIFEST := $(AWX_COLLECTIONS_ROOT)/ansible_collections/awx/awx/MANIFEST.json
+# Unpacks only ansible_collections/awx/awx/ from the wheel $(1) into $(2).
+AWX_EXTRACT := import sys, zipfile; wheel = zipfile.ZipFile(sys.argv[1]); \
+	wheel.extractall(sys.argv[2], [n for n in wheel.namelist() if n.startswith("ansible_collections/awx/awx/")])
+# The Ansible files besides the playbook: credential types and the two execution-environment files.
+AWX_YAML := $(wildcard awx/credential_types/*.yml) awx/execution-environment.yml meta/execution-environment.yml
+AWX_YAMLLINT_CONFIG := {extends: default, rules: {line-length: {max: 120}}}
+EE_DEF := awx/execution-environment.yml
+EE_BUILD := .cache/ee-build
+EE_CONTEXT := .cache/ee-context
+EE_TARBALL := $(EE_BUILD)/$(NAMESPACE)-$(NAME).tar.gz
+
+awx-deps: $(AWX_MANIFEST) ## Fetch awx.awx (pinned in awx/lint-requirements.txt) into .cache/awx for awx-lint
+
+$(AWX_MANIFEST): $(AWX_PIN) | $(VENV_PY)
+	@rm -rf $(AWX_CACHE)
+	@t0=$$(date +%s); \
+	$(VENV_PY) -m pip download --disable-pip-version-check --quiet --no-deps --require-hashes -r $(AWX_PIN) \
+		-d $(AWX_CACHE)/wheel; \
+	$(VENV_PY) -c '$(AWX_EXTRACT)' $(AWX_CACHE)/wheel/*.whl $(AWX_COLLECTIONS_ROOT); \
+	rm -rf $(AWX_CACHE)/wheel; \
+	echo "awx-deps: awx.awx $$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' $@ | head -n 1) in $(AWX_COLLECTIONS_ROOT)" \
+		"($$(( $$(date +%s) - t0 ))s)"
+
+awx-lint: export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT):$(AWX_COLLECTIONS_ROOT)
+awx-lint: venv collection awx-deps ## yamllint the AWX files; syntax-check and ansible-lint playbooks/awx_setup.yml
+	yamllint --strict -d '$(AWX_YAMLLINT_CONFIG)' $(AWX_YAML)
+	ansible-playbook --syntax-check -i localhost, $(AWX_PLAYBOOK)
+	ansible-lint $(if $(CI),--nocolor) $(AWX_PLAYBOOK) $(AWX_YAML)
+
+ee-check: venv ## Check the execution environment: collection tarball, ansible-builder introspect + create
+	@rm -rf $(EE_BUILD) $(EE_CONTEXT)
+	ansible-galaxy collection build --force --output-path $(EE_BUILD) . >/dev/null
+	@mv $(EE_BUILD)/$(NAMESPACE)-$(NAME)-*.tar.gz $(EE_TARBALL)
+	@# What ansible-builder will add for the collection: read from the tarball, as the image build does.
+	ANSIBLE_COLLECTIONS_PATH=$(EE_BUILD)/collections ansible-galaxy collection install --offline \
+		-p $(EE_BUILD)/collections $(EE_TARBALL) >/dev/null
+	ansible-builder introspect --sanitize $(EE_BUILD)/collections > $(EE_BUILD)/introspect.yml
+	@grep -q "requests.*from collection $(NAMESPACE).$(NAME)" $(EE_BUILD)/introspect.yml || \
+		{ cat $(EE_BUILD)/introspect.yml; echo "ee-check: the collection declares no Python requirements"; exit 1; }
+	ansible-builder create -f $(EE_DEF) -c $(EE_CONTEXT) --output-filename Containerfile >/dev/null
+	@test -f $(EE_CONTEXT)/_build/collections/$(notdir $(EE_TARBALL)) || \
+		{ echo "ee-check: the collection tarball is missing from $(EE_CONTEXT)"; exit 1; }
+	@echo "ee-check: ok; build the image with: podman build -t $(NAMESPACE)-$(NAME)-ee $(EE_CONTEXT)"
+
+test: ## venv + lint + sanity + unit + integration, stopping at the first failure
+	@start=$$(date +%s); \
+	for stage in $(TEST_STAGES); do \
+		t0=$$(date +%s); \
+		if ! $(MAKE) $$stage; then echo "== make $$stage: FAILED after $$(( $$(date +%s) - t0 ))s"; exit 1; fi; \
+		echo "== make $$stage: ok in $$(( $$(date +%s) - t0 ))s"; \
+	done; \
+	echo "== make test: all stages passed in $$(( $$(date +%s) - start ))s"
+
+docs: venv ## Regenerate plugins/doc_fragments from the option tables (tools/gen_doc_fragments.py)
+	@if [ ! -f tools/gen_doc_fragments.py ]; then echo "docs: not yet implemented"; exit 1; fi
+	$(VENV_PY) tools/gen_doc_fragments.py
+
+demo: venv collection ## Run the end-to-end demo against the emulators (tools/demo.py)
+	@if [ ! -f tools/demo.py ]; then echo "demo: not yet implemented (tools/demo.py is missing)"; exit 1; fi
+	$(VENV_PY) tools/demo.py
+
+bench: venv collection ## Run the benchmarks (tests/bench)
+	@if [ ! -d tests/bench ]; then echo "bench: not yet implemented (tests/bench is missing)"; exit 1; fi
+	$(VENV_PY) -m pytest tests/bench $(PYTEST_ARGS)
+
+clean: ## Remove .cache, build output and tests/output (keeps .venv)
+	rm -rf .cache build dist tests/output .pytest_cache $(NAMESPACE)-$(NAME)-*.tar.gz
