@@ -138,7 +138,8 @@ def main() -> int:
     """Set up and run ansible-test sanity; return its exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('extra', nargs=argparse.REMAINDER, help='more ansible-test sanity arguments')
-    args = parser.parse_args()
+    args, unknown = parser.parse_known_args()  # options such as --test reach ansible-test unchanged
+    args.extra = unknown + args.extra
 
     started = time.monotonic()
     install_get_pip()

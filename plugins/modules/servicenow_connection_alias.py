@@ -10,7 +10,7 @@ module: servicenow_connection_alias
 short_description: Manage child connection aliases of the Jira spoke, one per extra Jira site
 version_added: 0.1.0
 author:
-  - snowspoke developers
+  - snowspoke developers (@snowspoke)
 description:
   - An alias without multiple connections holds one active connection, so each further Jira site gets its own
     child alias of the spoke's shipped alias (C(sn_jira_spoke.Jira)).

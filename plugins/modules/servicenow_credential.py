@@ -10,7 +10,7 @@ module: servicenow_credential
 short_description: Manage the credential record a Jira spoke connection uses
 version_added: 0.1.0
 author:
-  - snowspoke developers
+  - snowspoke developers (@snowspoke)
 description:
   - Manages a credential of one of three types, each in its own table (the record is created in that table, not
     in the parent C(discovery_credentials)).

@@ -10,7 +10,7 @@ module: servicenow_http_connection
 short_description: Manage the HTTP connection of a Jira site on a Jira spoke connection alias
 version_added: 0.1.0
 author:
-  - snowspoke developers
+  - snowspoke developers (@snowspoke)
 description:
   - Manages an C(http_connection) record on a connection alias, with its credential, connection URL and
     attribute values (for Jira Cloud C(api_version) and C(server_type)).
@@ -113,7 +113,11 @@ connection:
   description: The connection as stored, with its C(attributes) by name; predicted in check mode.
   returned: when O(state=present)
   type: dict
-  sample: {"sys_id": "77ab...", "name": "Jira cloud OAuth Connection", "connection_url": "https://api.atlassian.com/ex/jira/1a2b...", "attributes": {"api_version": "2", "server_type": "cloud"}}
+  sample:
+    sys_id: 77ab...
+    name: Jira cloud OAuth Connection
+    connection_url: https://api.atlassian.com/ex/jira/1a2b...
+    attributes: {"api_version": "2", "server_type": "cloud"}
 alias:
   description: The alias of the connection (C(sys_id), C(id), C(multiple_connections)).
   returned: when O(state=present)

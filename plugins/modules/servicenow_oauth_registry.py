@@ -10,7 +10,7 @@ module: servicenow_oauth_registry
 short_description: Manage a ServiceNow application registry for Atlassian OAuth 2.0, with its scopes and profile
 version_added: 0.1.0
 author:
-  - snowspoke developers
+  - snowspoke developers (@snowspoke)
 description:
   - Manages, as one unit, the application registry (C(oauth_entity), "Connect to a third party OAuth Provider")
     that lets the Jira spoke get tokens from Atlassian, its OAuth entity scopes, its default OAuth entity profile

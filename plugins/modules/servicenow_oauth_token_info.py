@@ -10,7 +10,7 @@ module: servicenow_oauth_token_info
 short_description: The browser step ("Get OAuth Token") and token health of a Jira spoke OAuth 2.0 credential
 version_added: 0.1.0
 author:
-  - snowspoke developers
+  - snowspoke developers (@snowspoke)
 description:
   - For the authorization code grant, one step of the set-up cannot be automated - an administrator opens the
     credential's "Get OAuth Token" link while logged in to the instance and accepts at Atlassian. This module
@@ -80,7 +80,9 @@ consent_url:
   description: The URL behind "Get OAuth Token" (V(null) for the client credentials grant).
   returned: success
   type: str
-  sample: https://dev123.service-now.com/oauth_initiator.do?oauth_requestor_context=oauth_2_0_credentials&oauth_requestor=9a1c...&oauth_provider_profile=4b2d...&response_type=code
+  sample: >-
+    https://dev123.service-now.com/oauth_initiator.do?oauth_requestor_context=oauth_2_0_credentials&oauth_requestor=9a1c...
+    &oauth_provider_profile=4b2d...&response_type=code
 consent_given:
   description: Whether the instance holds a refresh token (authorization code) or an access token (client credentials).
   returned: success
@@ -90,7 +92,9 @@ message:
   returned: success
   type: str
 tokens:
-  description: For C(refresh_token) and C(access_token) - C(present), C(created), C(updated), C(expires), C(expired), C(age_days), C(idle_days). Never the token itself.
+  description:
+    - For C(refresh_token) and C(access_token) - C(present), C(created), C(updated), C(expires), C(expired),
+      C(age_days), C(idle_days). Never the token itself.
   returned: success
   type: dict
 health:

@@ -10,7 +10,7 @@ module: servicenow_spoke_info
 short_description: Pre-flight facts of a ServiceNow instance for the Jira spoke
 version_added: 0.1.0
 author:
-  - snowspoke developers
+  - snowspoke developers (@snowspoke)
 description:
   - Reads, in two Batch API round trips, everything the Jira spoke set-up depends on, before anything is written.
   - The Jira spoke's store application (C(sn_jira_spoke)) is installed and active, and its version (which decides

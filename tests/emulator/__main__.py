@@ -23,7 +23,7 @@ from .servicenow import ServiceNowFleet
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__.split("\n\n", maxsplit=1)[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8443, help="port on 127.0.0.1 (0: a free one; default 8443)")
     parser.add_argument("--tls-dir", help="where to write the generated CA and certificate (default: a temp dir)")

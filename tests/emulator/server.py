@@ -202,8 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
             host_header = self.headers.get("Host", "")
-            host, _sep, port_text = (host_header.rpartition(":") if host_header.count(":") == 1
-                                       else (host_header, "", ""))
+            host, _sep, port_text = (
+                host_header.rpartition(":") if host_header.count(":") == 1 else (host_header, "", ""))
             host = host.lower()
             port = int(port_text) if port_text.isdigit() else None
         path, _sep, raw_query = target.partition("?")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from .errors import SnowspokeError
-from .http import REQUESTS_IMPORT_ERROR
+from .transport import REQUESTS_IMPORT_ERROR
 
 LOG_VERBOSITY = 3
 

@@ -24,7 +24,7 @@ from ..common.errors import (
     RateLimitError,
     UnexpectedContentError,
 )
-from ..common.http import RetryPolicy, Transport
+from ..common.transport import RetryPolicy, Transport
 from .options import auth_method, instance_url, oauth_grant
 
 TABLE_PATH = "api/now/table/"

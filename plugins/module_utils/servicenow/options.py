@@ -43,12 +43,11 @@ INSTANCE = OptionTable(
         ]),
         Option("client_secret", no_log=True, env=["SN_CLIENT_SECRET"],
                description="Client secret of O(instance.client_id)."),
-        Option("grant_type", env=["SN_GRANT_TYPE"], choices=["password", "client_credentials", "refresh_token"],
-               description=[
-                   "OAuth grant used with O(instance.client_id).",
-                   "Default: V(password) when O(instance.username) is set, V(refresh_token) when "
-                   "O(instance.refresh_token) is set, else V(client_credentials).",
-               ]),
+        Option("grant_type", env=["SN_GRANT_TYPE"], choices=["password", "client_credentials", "refresh_token"], description=[
+            "OAuth grant used with O(instance.client_id).",
+            "Default: V(password) when O(instance.username) is set, V(refresh_token) when "
+            "O(instance.refresh_token) is set, else V(client_credentials).",
+        ]),
         Option("refresh_token", no_log=True, env=["SN_REFRESH_TOKEN"],
                description="Refresh token for the OAuth V(refresh_token) grant."),
         Option("access_token", no_log=True, env=["SN_ACCESS_TOKEN"], description=[

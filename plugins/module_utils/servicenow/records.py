@@ -173,8 +173,7 @@ class Reconciler:
         after = dict(current, **changes)
         if not changes and not send_secrets:
             return RecordState(table, "none", _public(current, secret_fields))
-        self.record_diff(label, self._masked(current, secret_fields),
-                          self._masked(after, secret_fields, send_secrets))
+        self.record_diff(label, self._masked(current, secret_fields), self._masked(after, secret_fields, send_secrets))
         if not self.check_mode:
             after = self._write(table, current["sys_id"], changes, send_secrets, wanted, label, base=current)
         self.changed = True

@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from ansible_collections.snowspoke.jira.plugins.module_utils.common.errors import TransportError
-from ansible_collections.snowspoke.jira.plugins.module_utils.common.http import (
+from ansible_collections.snowspoke.jira.plugins.module_utils.common.transport import (
     RetryPolicy,
     Transport,
     _retry_after_seconds,
