@@ -11,6 +11,10 @@ point them at the emulator and other Atlassian clouds can be reached.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
+from ..common.errors import OptionError
 from ..common.options import Option, OptionTable
 
 ATLASSIAN_API_URL = "https://api.atlassian.com"
@@ -66,3 +70,85 @@ JIRA = OptionTable(
                description="The most seconds to spend waiting between retries of one request."),
     ],
 )
+
+SITE_SUFFIX = ".atlassian.net"
+GATEWAY_JIRA_PATH = "/ex/jira/"
+_SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$", re.IGNORECASE)
+_HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", re.IGNORECASE)
+
+
+def _given(params, name):
+    value = params.get(name)
+    return value is not None and value != ""
+
+
+def site_url(value, option="jira_url"):
+    """Normalise a Jira Cloud site to ``https://<host>``: a URL, a host name, or a bare site name (``acme`` means
+    ``https://acme.atlassian.net``); None when not given. OptionError names the option."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip().rstrip("/")
+    if "://" not in text:
+        if _SITE_NAME.match(text):
+            return "https://%s%s" % (text.lower(), SITE_SUFFIX)
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme != "https":
+        raise OptionError("%s %r must use https:// (Jira Cloud serves nothing else)." % (option, value))
+    if parts.username or parts.password:
+        raise OptionError("%s must not carry credentials; use username and api_token." % option)
+    try:
+        port = parts.port
+    except ValueError:
+        raise OptionError("%s %r has an invalid port." % (option, value)) from None
+    if not parts.hostname or not _HOST_NAME.match(parts.hostname):
+        raise OptionError("%s %r has no valid host name." % (option, value))
+    if parts.path.startswith(GATEWAY_JIRA_PATH):
+        raise OptionError(
+            "%s %r is an API gateway URL; give the site URL (https://<site>.atlassian.net)." % (option, value),
+            hint="The module works out the Cloud ID and the gateway URL the spoke needs from the site.")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise OptionError("%s %r must be the site's base URL, without a path or query (for example "
+                          "https://acme.atlassian.net)." % (option, value))
+    return "https://%s%s" % (parts.hostname.lower(), ":%d" % port if port else "")
+
+
+def service_url(value, option):
+    """Normalise ``atlassian_api_url``/``atlassian_auth_url`` (scheme and host, optional base path)."""
+    text = str(value or "").strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise OptionError("%s %r is not a URL such as https://api.atlassian.com." % (option, value))
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise OptionError("%s %r must be a base URL, without query or credentials." % (option, value))
+    return text
+
+
+def auth_mode(params):
+    """Which authentication the options ask for: ``basic`` (username + api_token), ``access_token``,
+    ``client_credentials`` (client_id + client_secret), or None (no credentials: offline checks only)."""
+    given = [name for name in ("username", "api_token", "access_token", "client_id", "client_secret")
+             if _given(params, name)]
+    basic = [name for name in given if name in ("username", "api_token")]
+    client = [name for name in given if name in ("client_id", "client_secret")]
+    kinds = []
+    if basic:
+        kinds.append("basic")
+    if "access_token" in given:
+        kinds.append("access_token")
+    if client:
+        kinds.append("client_credentials")
+    if len(kinds) > 1:
+        raise OptionError(
+            "Give one way to authenticate to Atlassian, not several (got %s)." % ", ".join(given),
+            hint="username + api_token (basic), access_token (OAuth), or client_id + client_secret (client "
+                 "credentials); check the JIRA_* environment variables too.")
+    if basic and len(basic) < 2:
+        missing = "api_token" if "username" in basic else "username"
+        raise OptionError("Basic authentication needs both username and api_token: %s is missing." % missing,
+                          hint="Set it in the task or in JIRA_%s." % missing.upper())
+    if client and len(client) < 2:
+        missing = "client_secret" if "client_id" in client else "client_id"
+        raise OptionError("The client credentials grant needs both client_id and client_secret: %s is missing."
+                          % missing, hint="Set it in the task or in JIRA_%s." % missing.upper())
+    return kinds[0] if kinds else None
