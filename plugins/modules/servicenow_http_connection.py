@@ -44,7 +44,10 @@ options:
     description: The credential, by name or sys_id. Required with O(state=present).
     type: str
   connection_url:
-    description: The connection URL. Required with O(state=present).
+    description:
+      - The connection URL. Required with O(state=present).
+      - With O(validate_url=true) it must not carry a user name or password, and is stored normalised - without a
+        trailing slash, a Jira Cloud host in lower case, a Cloud ID in lower case.
     type: str
   attributes:
     description:

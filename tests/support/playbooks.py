@@ -31,8 +31,10 @@ class PlaybookRun:
         return self.stdout + self.stderr
 
     def task(self, name, host=None):
-        """The last result of the task called ``name`` (on ``host``)."""
-        found = [entry for entry in self.results if entry["task"] == name and (host is None or entry["host"] == host)]
+        """The last result of the task called ``name`` (on ``host``); role tasks match without their role prefix."""
+        found = [entry for entry in self.results
+                 if (entry["task"] == name or entry["task"].endswith(" : " + name))
+                 and (host is None or entry["host"] == host)]
         if not found:
             raise AssertionError("no task %r in this run; tasks: %s" % (name, sorted({e["task"] for e in self.results})))
         return found[-1]
@@ -73,6 +75,8 @@ def environment(emulator, extra=None):
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_LOCALHOST_WARNING": "False",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
+        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",  # a broken test inventory must fail, not match no host
+        "ANSIBLE_HOST_PATTERN_MISMATCH": "error",
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
         "PYTHONPATH": os.pathsep.join(filter(None, [GUARD, env.get("PYTHONPATH")])),
         "SNOWSPOKE_LOOPBACK_ONLY": "1",
@@ -97,7 +101,8 @@ def run_playbook(emulator, playbook, inventory=None, extra_vars=None, check=Fals
     if inventory is None:
         inventory = "localhost ansible_connection=local\n"
     if not os.path.exists(inventory):
-        inventory_path = os.path.join(workdir, "inventory.ini")
+        is_yaml = inventory.lstrip().startswith(("all:", "---", "{"))
+        inventory_path = os.path.join(workdir, "inventory.yml" if is_yaml else "inventory.ini")
         with open(inventory_path, "w", encoding="utf-8") as handle:
             handle.write(inventory)
         inventory = inventory_path

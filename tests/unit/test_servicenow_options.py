@@ -122,3 +122,15 @@ def test_doc_fragment_is_generated_from_the_table():
     completed = subprocess.run([sys.executable, "tools/gen_doc_fragments.py", "--check"], cwd=REPO,
                                capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_empty_environment_variables_count_as_unset(monkeypatch):
+    """AWX injects every credential field, as "" when it was left blank."""
+    monkeypatch.setenv("SN_HOST", "dev5")
+    monkeypatch.setenv("SN_TIMEOUT", "")
+    monkeypatch.setenv("SN_GRANT_TYPE", "")
+    monkeypatch.setenv("SN_VALIDATE_CERTS", "")
+    result = ArgumentSpecValidator(INSTANCE.argument_spec()).validate({})
+    assert not result.error_messages, result.error_messages
+    instance = result.validated_parameters["instance"]
+    assert instance["timeout"] == 30.0 and instance["grant_type"] is None and instance["validate_certs"] is True

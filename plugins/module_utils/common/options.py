@@ -11,7 +11,22 @@ the committed fragment equal to the table).
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import env_fallback
+import os
+
+from ansible.module_utils.basic import AnsibleFallbackNotFound
+
+
+def env_fallback(*names):
+    """The first of the environment variables that is set and not empty.
+
+    Unlike ansible.module_utils.basic.env_fallback, an empty value counts as unset: AWX injects every variable of a
+    credential type, as "" when the field was left blank, and "" is not a valid float, bool or choice.
+    """
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    raise AnsibleFallbackNotFound
 
 
 class Option:

@@ -31,6 +31,7 @@ class TaskContext:
         self.lines = []
         self.warnings = []
         self._servicenow = None
+        self._reconcilers = []
 
     def log(self, message):
         self.lines.append(message)
@@ -49,12 +50,17 @@ class TaskContext:
 
     def reconciler(self):
         from ..servicenow.records import Reconciler  # pylint: disable=import-outside-toplevel
-        return Reconciler(self.servicenow, check_mode=self.check_mode)
+        reconciler = Reconciler(self.servicenow, check_mode=self.check_mode)
+        self._reconcilers.append(reconciler)
+        return reconciler
 
     def success(self, result):
-        """The final result of a run: diff only with --diff, the request log only at -vvv."""
+        """The final result of a run: ``changes`` always, diff only with --diff, the request log only at -vvv."""
         result = dict(result)
         result.setdefault("changed", False)
+        if self._reconcilers:
+            # What changed, record by record (names and fields, never values): with or without --diff.
+            result.setdefault("changes", [change for reconciler in self._reconcilers for change in reconciler.changes])
         if not self.diff_wanted:
             result.pop("diff", None)
         if self.verbosity >= LOG_VERBOSITY and self.lines:

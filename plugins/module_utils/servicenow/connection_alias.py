@@ -35,7 +35,7 @@ def run(task):
     params = task.params
     reconciler = task.reconciler()
     client = reconciler.client
-    parent = lookups.alias(task, reconciler, params["parent"])
+    parent = lookups.alias(task, reconciler, params["parent"], option="parent")
     if parent.get("parent") and not parent.get("_placeholder"):
         raise RecordError("Alias %s is itself a child alias (of %s): give the shipped alias as parent." % (
             params["parent"], parent["parent"]))

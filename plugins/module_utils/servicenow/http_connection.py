@@ -21,7 +21,9 @@ from .spoke import SPOKE_ALIAS, is_true
 
 GATEWAY_HOST = "api.atlassian.com"
 _SITE = re.compile(r"^[a-z0-9][a-z0-9-]*\.atlassian\.net$")
-_GATEWAY_PATH = re.compile(r"^/ex/jira/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+# Cloud IDs are UUIDs; Atlassian writes them in lower case (accepted in any case, stored in lower case).
+_GATEWAY_PATH = re.compile(r"^/ex/jira/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
+                           re.IGNORECASE)
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
@@ -43,33 +45,50 @@ MODULE_KWARGS = {
 }
 
 
+def _shown(parts):
+    """A URL for a message: without any user name or password it may carry."""
+    netloc = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=netloc).geturl()
+
+
 def validate_jira_url(url, server_type, option="connection_url"):
     """Check a Jira Cloud connection URL; returns it normalised (no trailing slash). OptionError otherwise."""
     url = (url or "").strip().rstrip("/")
     parts = urlsplit(url)
-    if parts.scheme != "https":
-        raise OptionError("%s %r must use https:// for Jira Cloud." % (option, url))
+    shown = _shown(parts)
+    if parts.username is not None or parts.password is not None:
+        raise OptionError("%s %r must not carry a user name or password: the credential holds them." % (
+            option, shown))
+    try:
+        port = parts.port
+    except ValueError:
+        raise OptionError("%s %r has an invalid port." % (option, shown)) from None
+    if parts.scheme.lower() != "https":
+        raise OptionError("%s %r must use https://." % (option, shown))
     if server_type != "cloud":
         if not parts.hostname:
-            raise OptionError("%s %r has no host name." % (option, url))
+            raise OptionError("%s %r has no host name." % (option, shown))
         return url
     host = (parts.hostname or "").lower()
-    if parts.query or parts.fragment or parts.username or parts.port not in (None, 443):
-        raise OptionError("%s %r must be a plain base URL (no port, query or credentials)." % (option, url))
+    if parts.query or parts.fragment or port not in (None, 443):
+        raise OptionError("%s %r must be a plain base URL for Jira Cloud (no port, query or fragment)." % (
+            option, shown))
     if host == GATEWAY_HOST:
-        if not _GATEWAY_PATH.match(parts.path):
+        match = _GATEWAY_PATH.match(parts.path)
+        if not match:
             raise OptionError(
                 "%s %r is the Atlassian API gateway without a Cloud ID: use "
-                "https://api.atlassian.com/ex/jira/<cloud id> (a UUID)." % (option, url),
+                "https://api.atlassian.com/ex/jira/<cloud id> (a UUID)." % (option, shown),
                 hint="lookup('snowspoke.jira.jira_cloud_id', 'https://<site>.atlassian.net') finds it.")
-        return url
+        return "https://%s/ex/jira/%s" % (GATEWAY_HOST, match.group(1).lower())
     if _SITE.match(host):
         if parts.path not in ("", "/"):
-            raise OptionError("%s %r must be the site's base URL, https://%s, without a path." % (option, url, host))
+            raise OptionError("%s %r must be the site's base URL, https://%s, without a path." % (option, shown, host))
         return "https://%s" % host
     raise OptionError(
         "%s %r is not a Jira Cloud URL: use https://<site>.atlassian.net or "
-        "https://api.atlassian.com/ex/jira/<cloud id> (set validate_url=false for Jira Data Center)." % (option, url))
+        "https://api.atlassian.com/ex/jira/<cloud id> (set validate_url=false for Jira Data Center)." % (
+            option, shown))
 
 
 def run(task):
@@ -141,8 +160,8 @@ def _one_active_rule(task, reconciler, alias, current, params):
     if not params["deactivate_others"]:
         raise RecordError(
             "Alias %s allows one active connection and %s is already active on %s; nothing was changed." % (
-                alias.get("id") or alias["sys_id"], ", ".join("%r (%s)" % (row.get("name"), row["sys_id"])
-                                                             for row in others), reconciler.client.host),
+                alias.get("id") or alias["sys_id"],
+                ", ".join("%r (%s)" % (row.get("name"), row["sys_id"]) for row in others), reconciler.client.host),
             hint="Set deactivate_others=true to deactivate it, use a child alias for another Jira site "
                  "(snowspoke.jira.servicenow_connection_alias), or set active=false.")
     for row in others:

@@ -32,45 +32,47 @@ def is_placeholder(value):
     return str(value or "").startswith("(new ")
 
 
-def _missing(task, label, name, hint):
-    """A placeholder in check mode, else a RecordError naming the record."""
+def _missing(task, label, name, hint, option=None):
+    """A placeholder in check mode, else a RecordError naming the record (and the option that named it)."""
     host = task.servicenow.host
+    what = "%s %r%s" % (label[0].upper() + label[1:], name, " (%s)" % option if option else "")
     if task.check_mode:
-        task.warn("%s %r does not exist on %s yet; assuming an earlier task of this check run creates it."
-                  % (label[0].upper() + label[1:], name, host))
+        task.warn("%s does not exist on %s yet; assuming an earlier task of this check run creates it."
+                  % (what, host))
         return {"sys_id": placeholder(label, name), "name": name, "_placeholder": True}
-    raise RecordError("%s %r does not exist on %s." % (label[0].upper() + label[1:], name, host), hint=hint)
+    raise RecordError("%s does not exist on %s." % (what, host), hint=hint)
 
 
-def by_name_or_sys_id(task, reconciler, table, value, label, hint, name_field="name", fields=None):
-    """The record of ``table`` whose sys_id or ``name_field`` is ``value``."""
+def by_name_or_sys_id(task, reconciler, table, value, label, hint, name_field="name", fields=None, option=None):
+    """The record of ``table`` whose sys_id or ``name_field`` is ``value`` (given in module option ``option``)."""
     identity = {"sys_id": value} if is_sys_id(value) else {name_field: value}
     record = reconciler.find(table, identity, fields=fields, label=label)
     if record is None:
-        return _missing(task, label, value, hint)
+        return _missing(task, label, value, hint, option=option)
     return record
 
 
-def alias(task, reconciler, value):
+def alias(task, reconciler, value, option="alias"):
     """A connection alias by its ``id`` (``sn_jira_spoke.Jira``) or sys_id."""
     return by_name_or_sys_id(
         task, reconciler, "sys_alias", value, "connection alias", name_field="id",
-        fields=tables.SYS_ALIAS.read_fields(),
+        fields=tables.SYS_ALIAS.read_fields(), option=option,
         hint="Give the alias's id (for example sn_jira_spoke.Jira) or sys_id; the shipped alias comes with the "
              "Jira spoke: check it with snowspoke.jira.servicenow_spoke_info.")
 
 
-def credential(task, reconciler, value):
+def credential(task, reconciler, value, option="credential"):
     """A credential of any type (``discovery_credentials`` and its child tables) by name or sys_id."""
     return by_name_or_sys_id(
         task, reconciler, "discovery_credentials", value, "credential", fields=["name", "sys_class_name", "active"],
+        option=option,
         hint="Create it first with snowspoke.jira.servicenow_credential, or give the name of an existing one.")
 
 
-def registry(task, reconciler, name):
+def registry(task, reconciler, name, option="oauth_registry"):
     return by_name_or_sys_id(
         task, reconciler, "oauth_entity", name, "application registry",
-        fields=tables.OAUTH_ENTITY.read_fields(),
+        fields=tables.OAUTH_ENTITY.read_fields(), option=option,
         hint="Create it first with snowspoke.jira.servicenow_oauth_registry.")
 
 
@@ -83,15 +85,16 @@ def default_profile(task, reconciler, registry_record, registry_name):
                               fields=tables.OAUTH_ENTITY_PROFILE.read_fields(), label="default OAuth entity profile")
     if profile is None:
         return _missing(task, "default OAuth entity profile of registry", registry_name,
-                        hint="Run snowspoke.jira.servicenow_oauth_registry for it: it repairs a missing profile.")
+                        hint="Run snowspoke.jira.servicenow_oauth_registry for it: it repairs a missing profile.",
+                        option="oauth_registry")
     return profile
 
 
-def profile(task, reconciler, value):
+def profile(task, reconciler, value, option="oauth_profile"):
     """An OAuth entity profile by name or sys_id."""
     return by_name_or_sys_id(
         task, reconciler, "oauth_entity_profile", value, "OAuth entity profile",
-        fields=tables.OAUTH_ENTITY_PROFILE.read_fields(),
+        fields=tables.OAUTH_ENTITY_PROFILE.read_fields(), option=option,
         hint="Give the profile's name or sys_id, or the registry's name in oauth_registry to use its default "
              "profile.")
 

@@ -67,8 +67,8 @@ def _token_facts(rows, now):
         if row is None:
             facts[kind] = {"present": False}
             continue
-        created, updated, expires = (parse_time(row.get(name)) for name in ("sys_created_on", "sys_updated_on",
-                                                                              "expires"))
+        created, updated, expires = (parse_time(row.get(name))
+                                     for name in ("sys_created_on", "sys_updated_on", "expires"))
         facts[kind] = {
             "present": True, "created": row.get("sys_created_on"), "updated": row.get("sys_updated_on"),
             "expires": row.get("expires") or None,
@@ -109,7 +109,7 @@ def run(task, sleep=time.sleep, clock=time.time):
     client = reconciler.client
     credential = lookups.by_name_or_sys_id(
         task, reconciler, "oauth_2_0_credentials", params["credential"], "OAuth 2.0 credential",
-        fields=tables.OAUTH_2_0_CREDENTIALS.read_fields(),
+        fields=tables.OAUTH_2_0_CREDENTIALS.read_fields(), option="credential",
         hint="Create it first with snowspoke.jira.servicenow_credential (type oauth_2_0_credentials).")
     if credential.get("_placeholder"):
         return {"changed": False, "credential": None, "consent_given": False, "consent_url": None,

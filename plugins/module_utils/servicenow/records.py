@@ -111,7 +111,13 @@ class Reconciler:
         self.check_mode = check_mode
         self.before = {}
         self.after = {}
+        self.changes = []
         self.changed = False
+
+    def _note(self, action, table, name, **details):
+        """One entry of the ``changes`` result: what changed (or would, in check mode), never values."""
+        self.changed = True
+        self.changes.append(dict(action=action, table=table, record=name, **details))
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def find(self, table, identity, fields=None, label=None):
@@ -155,7 +161,7 @@ class Reconciler:
             self.record_diff(label, None, self._masked(record, secret_fields, secrets))
             if not self.check_mode:
                 record = self._write(table, None, record, secrets, wanted, label)
-            self.changed = True
+            self._note("create", table, _record_name(record, identity))
             return RecordState(table, "create", _public(record, secret_fields), sorted(record))
 
         missing_fields = [field for field in set(desired) | set(identity) if field not in current]
@@ -176,7 +182,7 @@ class Reconciler:
         self.record_diff(label, self._masked(current, secret_fields), self._masked(after, secret_fields, send_secrets))
         if not self.check_mode:
             after = self._write(table, current["sys_id"], changes, send_secrets, wanted, label, base=current)
-        self.changed = True
+        self._note("update", table, _record_name(current, identity), fields=sorted(set(changes) | set(send_secrets)))
         return RecordState(table, "update", _public(after, secret_fields), sorted(set(changes) | set(send_secrets)))
 
     def absent(self, table, identity=None, current=_UNREAD, label=None):
@@ -189,7 +195,7 @@ class Reconciler:
         self.record_diff(label, self._masked(current, SECRET_FIELDS.get(table, ())), None)
         if not self.check_mode:
             self.client.delete(table, current["sys_id"])
-        self.changed = True
+        self._note("delete", table, _record_name(current, identity or {}))
         return RecordState(table, "delete", _public(current, SECRET_FIELDS.get(table, ())))
 
     # -- a set of child records -----------------------------------------------------------------------------------
@@ -250,7 +256,7 @@ class Reconciler:
             after.extend(_project(record, wanted, table) for record in extras)
         state = SetState(table, records, added, updated, removed, kept=[] if purge else extras)
         if state.changed:
-            self.changed = True
+            self._note("update", table, label, added=added, updated=updated, removed=removed)
             self.record_diff(label, before, sorted(after, key=lambda r: (r.get(key, ""), r.get("sys_id") or "")))
         return state
 
@@ -336,6 +342,10 @@ def _project(record, fields, table=None):
     secret = SECRET_FIELDS.get(table, ())
     return dict((field, MASK if record.get(field) else "") if field in secret else (field, record.get(field))
                 for field in fields if field in record)
+
+
+def _record_name(record, identity):
+    return (record or {}).get("name") or _describe(identity) or (record or {}).get("sys_id")
 
 
 def _describe(identity):

@@ -316,7 +316,8 @@ class OAuthApp:
 
     def as_dict(self):
         return {"name": self.name, "client_id": self.client_id, "callback_urls": list(self.callback_urls),
-                "scopes": list(self.scopes), "kind": self.kind, "sites": [site.name for site in self.sites]}
+                "scopes": list(self.scopes), "kind": self.kind, "sites": [site.name for site in self.sites],
+                "account": self.account.email if self.account else None}
 
 
 class AuthCode:

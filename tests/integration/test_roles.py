@@ -1,0 +1,123 @@
+"""The roles through playbooks/site.yml, audit.yml and teardown.yml, on the emulators: basic, OAuth with two Jira
+sites, client credentials; rerun changed=0, check run without writes, teardown leaving nothing the role created,
+and a pre-flight failure with zero writes."""
+
+import os
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+from tests.support.playbooks import PlaybookRun  # noqa: F401  pylint: disable=unused-import
+
+SITE = os.path.join(REPO, "playbooks", "site.yml")
+AUDIT = os.path.join(REPO, "playbooks", "audit.yml")
+TEARDOWN = os.path.join(REPO, "playbooks", "teardown.yml")
+SEED_SCOPES = [
+    "manage:jira-configuration", "manage:jira-project", "manage:jira-webhook", "read:jira-work", "read:jira-user",
+    "write:jira-work", "delete:sprint:jira-software", "read:issue-details:jira", "read:jql:jira",
+    "read:sprint:jira-software", "write:sprint:jira-software", "read:board-scope:jira-software",
+    "read:project:jira", "offline_access",
+]
+# Records a role creates, by table: teardown must leave none of them (and the shipped alias untouched).
+OWNED = ("oauth_entity", "oauth_entity_scope", "oauth_entity_profile", "oauth_entity_profile_scope",
+         "basic_auth_credentials", "oauth_2_0_credentials", "http_connection", "sys_variable_value")
+
+
+def inventory(instance, option, sites, **host_vars):
+    host = dict(snowspoke_instance={"host": instance.url, "username": instance.admin_user,
+                                    "password": instance.admin_password},
+                snowspoke_option=option, snowspoke_jira_sites=sites, **host_vars)
+    return yaml.safe_dump({"all": {"children": {"servicenow": {"hosts": {instance.name: host}}}}})
+
+
+def snapshot(instance):
+    return dict((table, sorted(r["sys_id"] for r in instance.records(table))) for table in OWNED + ("sys_alias",))
+
+
+def lifecycle(ansible, emulator, instance, inv, secrets, after_first=None):
+    """check → apply → rerun (changed=0) → check (zero writes) → teardown → rerun teardown (changed=0)."""
+    before = snapshot(instance)
+    check = ansible(SITE, inventory=inv, check=True, diff=True)
+    check.assert_ok()
+    assert not emulator.log.writes(label=instance.name), "the first check run wrote"
+    first = ansible(SITE, inventory=inv).assert_ok()
+    assert first.changed > 0
+    if after_first:
+        after_first()
+    second = ansible(SITE, inventory=inv).assert_ok()
+    assert second.changed == 0, [(e["task"], e["status"]) for e in second.results if e["status"] == "changed"]
+    writes = len(emulator.log.writes(label=instance.name))
+    audit = ansible(AUDIT, inventory=inv, verbosity=3).assert_ok()
+    assert audit.changed == 0
+    assert len(emulator.log.writes(label=instance.name)) == writes, "the audit wrote"
+    for run in (check, first, second, audit):
+        run.assert_no_secret(*secrets)
+    down = ansible(TEARDOWN, inventory=inv).assert_ok()
+    assert down.changed > 0
+    assert ansible(TEARDOWN, inventory=inv).assert_ok().changed == 0
+    assert snapshot(instance) == before, "teardown left records the role created (or removed others)"
+    return first
+
+
+def test_basic_setup(ansible, emulator, instance):
+    cloud = emulator.atlassian
+    site = cloud.add_site("basic-" + instance.name)
+    user = site.add_user("bot@%s.example" % instance.name, admin=True)
+    token = user.add_api_token(kind="classic")
+    inv = inventory(instance, "basic", [{"name": "acme", "url": site.url, "username": user.email,
+                                         "api_token": token}])
+    first = lifecycle(ansible, emulator, instance, inv, [token, instance.admin_password])
+    summary = first.task("Summary")["result"]["msg"]
+    assert summary["connections"] == ["Jira acme connection -> %s" % site.url]
+
+
+def test_oauth_setup_two_sites(ansible, emulator, instance):
+    cloud = emulator.atlassian
+    redirect = "%s/oauth_redirect.do" % instance.url
+    sites, secrets = [], [instance.admin_password]
+    for name in ("acme", "beta"):
+        site = cloud.add_site("%s-%s" % (name, instance.name))
+        app = cloud.add_oauth_app("ServiceNow %s" % name, callback_urls=[redirect], scopes=SEED_SCOPES)
+        sites.append({"name": name, "url": site.url, "client_id": app.client_id, "client_secret": app.client_secret})
+        secrets.append(app.client_secret)
+    inv = inventory(instance, "oauth", sites)
+
+    def consent():
+        admin = cloud.site("acme-" + instance.name).add_user("admin@%s.example" % instance.name, admin=True)
+        cloud.site("beta-" + instance.name).add_user(admin.email, admin=True)
+        for name in ("acme", "beta"):
+            assert instance.consent("Jira %s OAuth credential" % name, atlassian_user=admin.email)["ok"]
+
+    first = lifecycle(ansible, emulator, instance, inv, secrets, after_first=consent)
+    consents = first.task("Record what is set up")["result"]["ansible_facts"]["oauth_setup_result"]["consents"]
+    assert [c["consent_given"] for c in consents] == [False, False]
+    assert all(c["consent_url"].startswith(instance.url + "/oauth_initiator.do?") for c in consents)
+
+
+def test_oauth_client_credentials(ansible, emulator, instance):
+    cloud = emulator.atlassian
+    site = cloud.add_site("ops-" + instance.name)
+    app = cloud.add_oauth_app("ServiceNow service account", scopes=[s for s in SEED_SCOPES if s != "offline_access"],
+                              kind="service_account", sites=[site.name])
+    site.user(app.account.email).admin = True  # the documented scopes include admin actions (ADMINISTER)
+    inv = inventory(instance, "oauth", [{"name": "ops", "url": site.url, "client_id": app.client_id,
+                                         "client_secret": app.client_secret}],
+                    snowspoke_grant_type="client_credentials")
+    first = lifecycle(ansible, emulator, instance, inv, [app.client_secret, instance.admin_password])
+    consents = first.task("Record what is set up")["result"]["ansible_facts"]["oauth_setup_result"]["consents"]
+    assert consents[0]["grant_type"] == "client_credentials" and consents[0]["consent_url"] is None
+
+
+@pytest.mark.parametrize("switch", [{"spoke_active": False}, {"plugins_active": False}])
+def test_missing_prerequisite_stops_before_any_write(ansible, emulator, instance, switch):
+    instance.set_options(**switch)
+    inv = inventory(instance, "oauth", [{"name": "acme", "url": "https://acme.atlassian.net", "client_id": "x",
+                                         "client_secret": "not-used-secret"}])
+    run = ansible(SITE, inventory=inv)
+    assert run.rc != 0
+    assert not emulator.log.writes(label=instance.name)
+    failed = run.failed[0]
+    assert failed["task"].endswith("Pre-flight - spoke, plugins, admin role and schema")
+    assert "activate it" in failed["result"]["msg"]
+    run.assert_no_secret("not-used-secret", instance.admin_password)
