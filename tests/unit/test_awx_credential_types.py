@@ -23,8 +23,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.snowspoke.jira.plugins.module_utils.jira.options import JIRA
 from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.options import INSTANCE, auth_method
 from tests.conftest import REPO
+from tests.support.awx import Namespace, inject, load
 
-TYPES_DIR = os.path.join(REPO, "awx", "credential_types")
 # Which option table each credential type feeds.
 TABLES = {"servicenow_instance.yml": INSTANCE, "jira_cloud.yml": JIRA}
 
@@ -41,11 +41,6 @@ ENV_BLOCKLIST = {"VIRTUAL_ENV", "PATH", "PYTHONPATH", "JOB_ID", "INVENTORY_ID", 
                  "AWX_HOST", "PROJECT_REVISION", "SUPERVISOR_CONFIG_PATH"}
 
 
-def load(name):
-    with open(os.path.join(TYPES_DIR, name), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
 def env_options(table):
     """{environment variable: Option} for one option table."""
     return dict((env, option) for option in table.options for env in option.env)
@@ -55,31 +50,6 @@ def referenced_fields(credential_type, template):
     """The input fields a template uses (by name: the templates are short and use plain field names)."""
     ids = [field["id"] for field in credential_type["inputs"]["fields"]]
     return set(name for name in ids if re.search(r"\b%s\b" % re.escape(name), template))
-
-
-class _Namespace:
-    """Stands in for AWX's ``tower`` template namespace (``tower.filename.<label>``)."""
-
-
-def inject(credential_type, inputs, private_dir):
-    """Replay AWX's CredentialType.inject_credential for env and file injectors; return the job's environment."""
-    namespace = dict((key, value) for key, value in inputs.items() if isinstance(value, bool) or len(value))
-    for field in credential_type["inputs"]["fields"]:
-        if field["type"] == "boolean" and field["id"] not in inputs:
-            namespace[field["id"]] = False
-    tower = namespace["tower"] = _Namespace()
-    tower.filename = _Namespace()
-    sandbox = ImmutableSandboxedEnvironment()
-    for index, (label, template) in enumerate(sorted(credential_type["injectors"].get("file", {}).items())):
-        path = os.path.join(private_dir, "cred_file_%d" % index)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(sandbox.from_string(template).render(**namespace))
-        if "." in label:
-            setattr(tower.filename, label.split(".", 1)[1], path)
-        else:
-            tower.filename = path
-    return dict((name, sandbox.from_string(template).render(**namespace))
-                for name, template in credential_type["injectors"].get("env", {}).items())
 
 
 def validate(table, environ, monkeypatch, params=None):
@@ -129,8 +99,8 @@ def test_injector_templates_use_only_defined_fields(name):
     # AWX's own check on save: render with every field set and undefined names fatal.
     credential_type = load(name)
     namespace = dict((field["id"], "EXAMPLE") for field in credential_type["inputs"]["fields"])
-    tower = namespace["tower"] = _Namespace()
-    tower.filename = _Namespace()
+    tower = namespace["tower"] = Namespace()
+    tower.filename = Namespace()
     for label in credential_type["injectors"].get("file", {}):
         setattr(tower.filename, label.split(".", 1)[1], "EXAMPLE_FILENAME")
     sandbox = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
