@@ -165,9 +165,8 @@ demo: venv collection ## Run the end-to-end demo against the emulators (tools/de
 	@if [ ! -f tools/demo.py ]; then echo "demo: not yet implemented (tools/demo.py is missing)"; exit 1; fi
 	$(VENV_PY) tools/demo.py
 
-bench: venv collection ## Run the benchmarks (tests/bench)
-	@if [ ! -d tests/bench ]; then echo "bench: not yet implemented (tests/bench is missing)"; exit 1; fi
-	$(VENV_PY) -m pytest tests/bench $(PYTEST_ARGS)
+bench: venv collection ## Speed figures of the main job (tests/bench; written to .cache/bench/results.json)
+	$(VENV_PY) -m pytest tests/bench -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
 clean: ## Remove .cache, build output and tests/output (keeps .venv)
 	rm -rf .cache build dist tests/output .pytest_cache $(NAMESPACE)-$(NAME)-*.tar.gz
