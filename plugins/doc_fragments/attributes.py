@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, snowspoke developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Module attributes shared by the collection's modules."""
+"""Module attributes shared by the collection's modules: one fragment for what a module does (writes or only
+reads), one for the action group it belongs to; a module combines one of each."""
 
 from __future__ import annotations
 
@@ -18,11 +19,6 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
     details: Secret fields are shown masked, never in clear text or in their encrypted form.
-  action_group:
-    description: Use C(group/snowspoke.jira.servicenow) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - snowspoke.jira.servicenow
 """
 
     # Read-only modules.
@@ -35,9 +31,22 @@ attributes:
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
+"""
+
+    SERVICENOW_GROUP = r"""
+attributes:
   action_group:
     description: Use C(group/snowspoke.jira.servicenow) in C(module_defaults) to set defaults for this module.
     support: full
     membership:
       - snowspoke.jira.servicenow
+"""
+
+    JIRA_GROUP = r"""
+attributes:
+  action_group:
+    description: Use C(group/snowspoke.jira.jira) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - snowspoke.jira.jira
 """

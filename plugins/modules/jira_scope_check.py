@@ -30,19 +30,8 @@ description:
     default) the task fails with that list.
 extends_documentation_fragment:
   - snowspoke.jira.jira
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: This module only reads; it returns the same facts in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: none
-  action_group:
-    description: Use C(group/snowspoke.jira.jira) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - snowspoke.jira.jira
+  - snowspoke.jira.attributes.INFO_MODULE
+  - snowspoke.jira.attributes.JIRA_GROUP
 options:
   configured_scopes:
     description:

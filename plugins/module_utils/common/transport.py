@@ -43,6 +43,20 @@ RETRY_STATUSES = frozenset((429, 502, 503, 504))
 USER_AGENT = "snowspoke.jira (Ansible collection)"
 
 
+def json_or_none(response):
+    """The parsed JSON body of a response, or None when it is empty or not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def is_html(response):
+    """Whether a response is an HTML page (a login page, a hibernation notice, a missing site)."""
+    content_type = (response.headers.get("Content-Type") or "").lower()
+    return "html" in content_type or response.text.lstrip()[:1] == "<"
+
+
 def _retry_after_seconds(value, now=None):
     """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date; None if absent/bad."""
     if not value:

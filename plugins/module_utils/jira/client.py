@@ -29,7 +29,7 @@ from ..common.errors import (
     RateLimitError,
     UnexpectedContentError,
 )
-from ..common.transport import RetryPolicy, Transport
+from ..common.transport import RetryPolicy, Transport, is_html, json_or_none
 from .options import ATLASSIAN_API_URL, ATLASSIAN_AUTH_URL, GATEWAY_JIRA_PATH, service_url, site_url
 
 TENANT_INFO_PATH = "/_edge/tenant_info"
@@ -98,18 +98,6 @@ class Answer:
     @property
     def login_reason(self):
         return self.headers.get("X-Seraph-LoginReason")
-
-
-def _json(response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _is_html(response):
-    content_type = (response.headers.get("Content-Type") or "").lower()
-    return "html" in content_type or response.text.lstrip()[:1] == "<"
 
 
 def _page_title(text):
@@ -234,7 +222,7 @@ class JiraClient:
         """The Cloud ID of a site, from ``/_edge/tenant_info`` (no credentials)."""
         site = self.require_site(site)
         response = self._send(site, "GET", TENANT_INFO_PATH)
-        payload = _json(response)
+        payload = json_or_none(response)
         if response.status_code == 200 and isinstance(payload, dict) and payload.get("cloudId"):
             return payload["cloudId"]
         self._raise(response, "GET", TENANT_INFO_PATH, None, site=site, payload=payload)
@@ -276,7 +264,7 @@ class JiraClient:
         if scopes:
             body["scope"] = " ".join(scopes)
         response = self._send(self.auth_url, "POST", TOKEN_PATH, json=body, idempotent=False)
-        payload = _json(response)
+        payload = json_or_none(response)
         if response.status_code == 200 and isinstance(payload, dict) and payload.get("access_token"):
             self.log("client credentials grant: access token for client %s (scopes: %s)" % (
                 client_id, payload.get("scope") or "none listed"))
@@ -287,7 +275,7 @@ class JiraClient:
 
     # -- answers and errors -------------------------------------------------------------------------------------
     def _answer(self, response, method, path, credentials, site=None, gateway=None):
-        payload = _json(response)
+        payload = json_or_none(response)
         if 200 <= response.status_code < 300 and payload is not None:
             reason = response.headers.get("X-Seraph-LoginReason") or ""
             if any(failed in reason for failed in FAILED_LOGIN_REASONS):
@@ -316,7 +304,7 @@ class JiraClient:
         kwargs = {"status": status, "method": method, "url": path}
         said = _said(payload)
         detail = " (HTTP %d%s)" % (status, ": " + said.rstrip(".") if said else "")
-        if gateway is None and (payload is None and status != 204) and _is_html(response):
+        if gateway is None and (payload is None and status != 204) and is_html(response):
             title = _page_title(response.text)
             raise UnexpectedContentError(
                 "There is no Jira Cloud site at %s: it answered %s %s with an HTML page%s instead of JSON "

@@ -24,7 +24,7 @@ from ..common.errors import (
     RateLimitError,
     UnexpectedContentError,
 )
-from ..common.transport import RetryPolicy, Transport
+from ..common.transport import RetryPolicy, Transport, is_html, json_or_none
 from .options import auth_method, instance_url, oauth_grant
 
 TABLE_PATH = "api/now/table/"
@@ -47,18 +47,6 @@ def _error_text(payload):
     if isinstance(error, str):
         return "%s: %s" % (error, payload.get("error_description")) if payload.get("error_description") else error
     return ""
-
-
-def _parse_json(response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _is_html(response):
-    content_type = response.headers.get("Content-Type", "").lower()
-    return "html" in content_type or response.text.lstrip()[:1] == "<"
 
 
 class ServiceNowClient:
@@ -141,7 +129,7 @@ class ServiceNowClient:
         response = self.transport.request("POST", TOKEN_PATH, data=form, headers={"Accept": "application/json"},
                                           idempotent=False)
         self.requests_made += 1
-        payload = _parse_json(response)
+        payload = json_or_none(response)
         if response.status_code != 200 or not isinstance(payload, dict) or not payload.get("access_token"):
             if response.status_code in (400, 401, 403):
                 raise AuthenticationError(
@@ -178,7 +166,7 @@ class ServiceNowClient:
             " after %d retries" % response.retries if getattr(response, "retries", 0) else ""))
         if response.status_code == 204:
             return None
-        payload = _parse_json(response)
+        payload = json_or_none(response)
         if response.status_code >= 300 or payload is None:
             self._raise(response, method, table, sys_id=sys_id, payload=payload)
         return payload
@@ -197,7 +185,7 @@ class ServiceNowClient:
                 "%s redirected the API call (%s) to %s." % (where, what, location or "another page"),
                 hint="An instance that sends API calls to a login page uses single sign-on for this user: use a "
                      "local integration user (basic), OAuth or an API key.", **kwargs)
-        if payload is None and status < 500 or (payload is None and _is_html(response)):
+        if payload is None and status < 500 or (payload is None and is_html(response)):
             text = response.text.lower()
             if "hibernat" in text:
                 raise UnexpectedContentError(
