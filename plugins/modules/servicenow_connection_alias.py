@@ -24,6 +24,7 @@ description:
 extends_documentation_fragment:
   - snowspoke.jira.servicenow
   - snowspoke.jira.attributes
+  - snowspoke.jira.attributes.SERVICENOW_GROUP
 options:
   name:
     description: Name of the child alias; with O(parent) it identifies the record.

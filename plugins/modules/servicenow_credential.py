@@ -23,6 +23,7 @@ description:
 extends_documentation_fragment:
   - snowspoke.jira.servicenow
   - snowspoke.jira.attributes
+  - snowspoke.jira.attributes.SERVICENOW_GROUP
 options:
   name:
     description: Name of the credential; with O(type) it identifies the record.

@@ -25,6 +25,7 @@ description:
 extends_documentation_fragment:
   - snowspoke.jira.servicenow
   - snowspoke.jira.attributes
+  - snowspoke.jira.attributes.SERVICENOW_GROUP
 options:
   name:
     description: Name of the registry; it identifies the record.

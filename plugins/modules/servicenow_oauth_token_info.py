@@ -23,6 +23,7 @@ description:
 extends_documentation_fragment:
   - snowspoke.jira.servicenow
   - snowspoke.jira.attributes.INFO_MODULE
+  - snowspoke.jira.attributes.SERVICENOW_GROUP
 options:
   credential:
     description: The OAuth 2.0 credential, by name or sys_id.

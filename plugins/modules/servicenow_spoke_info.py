@@ -26,6 +26,7 @@ description:
 extends_documentation_fragment:
   - snowspoke.jira.servicenow
   - snowspoke.jira.attributes.INFO_MODULE
+  - snowspoke.jira.attributes.SERVICENOW_GROUP
 options:
   spoke_scope:
     description: Application scope of the Jira spoke.

@@ -1,0 +1,71 @@
+"""playbooks/discover.yml against emulated instances: read-only, and its summary says which unconfirmed facts hold."""
+
+import os
+
+from tests.conftest import REPO
+from tests.integration.conftest import connection, play
+from tests.integration.test_servicenow_common import GATEWAY, WriteLog, fake_secret, task
+
+PLAYBOOK = os.path.join(REPO, "playbooks", "discover.yml")
+SUMMARY = "Summary (see docs/live-instance.md)"
+
+
+def test_discover_fresh_configured_and_bare_instances(ansible, instance, emulator):
+    """Three instances in one run: a fresh one (attribute storage undecided), one with a connection whose
+    attributes the collection wrote (confirmed) and one without the Jira spoke (problems listed, no failure), read
+    with an API key. Nothing is written to any of them, and no credential shows."""
+    configured = emulator.servicenow.add_instance(instance.name + "-b")
+    bare = emulator.servicenow.add_instance(instance.name + "-c", spoke_installed=False)
+    try:
+        ansible(play([
+            task("credential", "servicenow_credential",
+                 {"type": "basic_auth_credentials", "name": "Jira basic", "username": "bot@example.com",
+                  "password": fake_secret("api-token")}),
+            task("connection", "servicenow_http_connection",
+                 {"name": "Jira connection", "credential": "Jira basic", "connection_url": GATEWAY,
+                  "attributes": {"api_version": "2", "server_type": "cloud"}}),
+            task("child alias", "servicenow_connection_alias", {"name": "Jira beta"}),
+        ], instance=configured)).assert_ok()
+        targets = (instance, configured, bare)
+        writes = [WriteLog(emulator, target) for target in targets]
+        inventory = "[servicenow]\n" + "".join(target.name + "\n" for target in targets)
+        host_vars = dict((target.name, dict(connection(target), ca_path=emulator.ca_path)) for target in targets)
+        host_vars[bare.name] = {"host": bare.url, "api_key": bare.api_key, "ca_path": emulator.ca_path}
+        run = ansible(PLAYBOOK, inventory=inventory, extra_vars={
+            "snowspoke_instance": "{{ discover_hosts[inventory_hostname] }}", "discover_hosts": host_vars})
+        run.assert_ok()
+        run.assert_no_secret(bare.api_key, *[target.admin_password for target in targets])
+        assert [log.new() for log in writes] == [[], [], []]
+
+        fresh = run.task(SUMMARY, host=instance.name)["result"]["msg"]
+        assert fresh["instance"] == instance.url and fresh["ready_for_setup"] is True
+        assert fresh["jira_spoke"].startswith("version ") and "(active)" in fresh["jira_spoke"]
+        assert fresh["shipped_alias"].startswith("sn_jira_spoke.Jira (sys_id ")
+        assert "scope sn_jira_spoke" in fresh["shipped_alias"]
+        assert [line.split(" | ")[0] for line in fresh["attribute_definitions"]] == ["api_version", "server_type"]
+        assert fresh["configuration_template"]["connection"]["extended_attributes"]["server_type"] == "cloud"
+        assert fresh["connections"] == [] and fresh["attribute_values"] == []
+        facts = fresh["unconfirmed_facts"]
+        assert facts["attribute_definitions"].startswith("CONFIRMED")
+        assert facts["attribute_values"].startswith("UNDECIDED")
+        assert "connection_url" in fresh["connection_columns"] and "sys_id" not in fresh["connection_columns"]
+
+        done = run.task(SUMMARY, host=configured.name)["result"]["msg"]
+        [record] = configured.records("http_connection")
+        assert done["connections"] == ["Jira connection | %s | true" % GATEWAY]
+        assert sorted(line.split(" | ")[3] for line in done["attribute_values"]) == ["2", "cloud"]
+        assert all(line.startswith("http_connection | %s | " % record["sys_id"]) for line in done["attribute_values"])
+        assert done["unconfirmed_facts"]["attribute_values"].startswith("CONFIRMED: 2 sys_variable_value rows")
+        assert done["credentials"] == ["Jira basic | basic_auth_credentials"]
+        assert done["child_aliases"] == ["global.Jira beta in scope global"]
+        assert "global.Jira beta in scope global" in done["unconfirmed_facts"]["child_alias_scope"]
+        assert "shipped alias is in scope sn_jira_spoke" in done["unconfirmed_facts"]["child_alias_scope"]
+
+        missing = run.task(SUMMARY, host=bare.name)["result"]["msg"]
+        assert missing["ready_for_setup"] is False and missing["jira_spoke"] == "NOT installed"
+        assert missing["shipped_alias"] == "NOT FOUND" and missing["attribute_definitions"] == []
+        assert any("not installed" in problem for problem in missing["problems"])
+        assert missing["unconfirmed_facts"]["attribute_definitions"].startswith("NOT FOUND")
+    finally:
+        emulator.servicenow.remove_instance(configured.name)
+        emulator.servicenow.remove_instance(bare.name)
