@@ -34,9 +34,9 @@ options:
   state:
     description:
       - V(present) creates or updates the registry with its scopes and profile.
-      - V(absent) removes the registry, its scopes, profiles, profile scopes and the tokens the instance holds
-        for it. It refuses while an OAuth 2.0 credential uses one of its profiles, naming it, unless
-        O(delete_credentials=true).
+      - V(absent) removes the registry, its scopes, profiles, profile scopes, and the tokens (and token requestor
+        profiles) the instance holds for it. It refuses while an OAuth 2.0 credential uses one of its profiles,
+        naming it, unless O(delete_credentials=true).
     type: str
     choices: [present, absent]
     default: present

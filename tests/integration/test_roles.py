@@ -21,7 +21,8 @@ SEED_SCOPES = [
 ]
 # Records a role creates, by table: teardown must leave none of them (and the shipped alias untouched).
 OWNED = ("oauth_entity", "oauth_entity_scope", "oauth_entity_profile", "oauth_entity_profile_scope",
-         "basic_auth_credentials", "oauth_2_0_credentials", "http_connection", "sys_variable_value")
+         "basic_auth_credentials", "oauth_2_0_credentials", "http_connection", "sys_variable_value",
+         "oauth_credential", "oauth_requestor_profile")
 
 
 def inventory(instance, option, sites, **host_vars):

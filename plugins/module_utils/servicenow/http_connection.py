@@ -109,7 +109,7 @@ def run(task):
         return {"changed": reconciler.changed, "connection": None, "diff": reconciler.diff()}
 
     desired_attributes = dict((key, value) for key, value in (params.get("attributes") or {}).items())
-    server_type = str(desired_attributes.get("server_type", "cloud"))
+    server_type = str(desired_attributes.get("server_type", "cloud")).strip().lower()
     url = validate_jira_url(params["connection_url"], server_type) if params["validate_url"] else \
         params["connection_url"]
 

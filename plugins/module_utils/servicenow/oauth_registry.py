@@ -144,7 +144,7 @@ def run(task):
         scope_state = reconciler.present_set(
             "oauth_entity_scope", {"oauth_entity": registry.sys_id}, scope_key, scope_records,
             purge=params["purge_scopes"], fields=tables.OAUTH_ENTITY_SCOPE.read_fields(),
-            label="oauth_entity_scope", current=children["scopes"])
+            label="oauth_entity_scope", current=children["scopes"], defer_removal=True)
         scope_list = scope_state.records + scope_state.kept
 
     # Profile scopes mirror the entity scopes exactly (ServiceNow docs: they must match for the code grant).
@@ -158,6 +158,9 @@ def run(task):
         label="oauth_entity_profile_scope",
         current=current_profile_scopes if profile.get("sys_id") and not lookups.is_placeholder(
             profile.get("sys_id")) else [])
+    if scope_state is not None:
+        # Entity scopes go last: no profile scope is left pointing at a deleted record if a step fails.
+        reconciler.remove_deferred(scope_state)
 
     result = {
         "changed": reconciler.changed,
@@ -228,7 +231,7 @@ def _absent(task):
         return {"changed": False, "registry": None, "profile": None, "scopes": [], "redirect_url": None,
                 "diff": reconciler.diff()}
     registry_id = registry["sys_id"]
-    scopes, profiles, profile_scopes, credentials, tokens = client.list_many([
+    scopes, profiles, profile_scopes, credentials, tokens, requestors = client.list_many([
         ("oauth_entity_scope", encode_query({"oauth_entity": registry_id}), tables.OAUTH_ENTITY_SCOPE.read_fields(),
          None),
         ("oauth_entity_profile", encode_query({"oauth_entity": registry_id}),
@@ -238,6 +241,8 @@ def _absent(task):
         ("oauth_2_0_credentials", "oauth_entity_profile.oauth_entity=%s" % registry_id,
          tables.OAUTH_2_0_CREDENTIALS.read_fields(), None),
         ("oauth_credential", encode_query({"peer": registry_id}), ["sys_id", "type"], None),
+        ("oauth_requestor_profile", "oauth_entity_profile.oauth_entity=%s" % registry_id,
+         tables.OAUTH_REQUESTOR_PROFILE.read_fields(), None),
     ])
     if credentials and not params["delete_credentials"]:
         raise RecordError(
@@ -252,6 +257,9 @@ def _absent(task):
     if tokens:
         reconciler.absent_set("oauth_credential", {"peer": registry_id}, "sys_id", label="oauth_credential",
                               current=tokens)
+    if requestors:
+        reconciler.absent_set("oauth_requestor_profile", {"oauth_entity_profile.oauth_entity": registry_id},
+                              "sys_id", label="oauth_requestor_profile", current=requestors)
     reconciler.absent_set("oauth_entity_profile_scope", {"oauth_entity_profile.oauth_entity": registry_id},
                           "oauth_entity_scope", label="oauth_entity_profile_scope", current=profile_scopes)
     reconciler.absent_set("oauth_entity_profile", {"oauth_entity": registry_id}, "sys_id",
@@ -262,5 +270,5 @@ def _absent(task):
     return {"changed": reconciler.changed, "registry": None, "profile": None, "scopes": [], "redirect_url": None,
             "deleted": {"registry": registry_id, "scopes": len(scopes), "profiles": len(profiles),
                         "profile_scopes": len(profile_scopes), "credentials": len(credentials),
-                        "tokens": len(tokens)},
+                        "tokens": len(tokens), "requestor_profiles": len(requestors)},
             "diff": reconciler.diff()}

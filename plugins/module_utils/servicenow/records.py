@@ -199,9 +199,13 @@ class Reconciler:
         return RecordState(table, "delete", _public(current, SECRET_FIELDS.get(table, ())))
 
     # -- a set of child records -----------------------------------------------------------------------------------
-    def present_set(self, table, parent, key, desired, purge=False, fields=None, label=None, current=None):
+    def present_set(self, table, parent, key, desired, purge=False, fields=None, label=None, current=None,
+                    defer_removal=False):
         """Reconcile the children of one parent in one read: create missing, update differing, and (``purge``)
         delete records whose key is not desired (duplicates of a desired key included).
+
+        ``defer_removal``: report the removals (diff, changes) but leave the deleting to ``remove_deferred(state)``,
+        for callers that must first remove what points at those records.
 
         ``parent``: the fields that tie a child to its parent, e.g. ``{"oauth_entity": <sys_id>}``; a None value
         means the parent does not exist yet (check mode), so every desired child is new. ``desired``: a list of
@@ -249,16 +253,24 @@ class Reconciler:
         if purge:
             for record in extras:
                 removed.append(record.get(key))
-                if not self.check_mode:
+                if not self.check_mode and not defer_removal:
                     self.client.delete(table, record["sys_id"])
         after = [_project(record, wanted, table) for record in records]
         if not purge:
             after.extend(_project(record, wanted, table) for record in extras)
         state = SetState(table, records, added, updated, removed, kept=[] if purge else extras)
+        state.pending = list(extras) if purge and defer_removal else []
         if state.changed:
             self._note("update", table, label, added=added, updated=updated, removed=removed)
             self.record_diff(label, before, sorted(after, key=lambda r: (r.get(key, ""), r.get("sys_id") or "")))
         return state
+
+    def remove_deferred(self, state):
+        """Delete the records a ``present_set(..., defer_removal=True)`` reported as removed."""
+        if not self.check_mode:
+            for record in state.pending:
+                self.client.delete(state.table, record["sys_id"])
+        state.pending = []
 
     def absent_set(self, table, parent, key, label=None, current=None):
         """Delete every child of a parent (nothing to do when the parent does not exist)."""
