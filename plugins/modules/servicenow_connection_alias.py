@@ -80,6 +80,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changes:
+  description:
+    - One entry per record that changed (in check mode - would change), with or without C(--diff). C(action) is
+      V(create), V(update) or V(delete); C(table) and C(record) (its name) say which; C(fields) lists the fields
+      an update wrote, C(added), C(updated) and C(removed) the keys of a set of child records. Never values.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "update", "table": "http_connection", "record": "Jira acme connection", "fields": ["connection_url"]}]
 alias:
   description: The child alias as stored, with C(scope) (C(sys_id), C(scope), C(is_spoke_scope)); predicted in check mode.
   returned: when O(state=present)

@@ -192,6 +192,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changes:
+  description:
+    - One entry per record that changed (in check mode - would change), with or without C(--diff). C(action) is
+      V(create), V(update) or V(delete); C(table) and C(record) (its name) say which; C(fields) lists the fields
+      an update wrote, C(added), C(updated) and C(removed) the keys of a set of child records. Never values.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "update", "table": "http_connection", "record": "Jira acme connection", "fields": ["connection_url"]}]
 registry:
   description: The registry as stored (the secret excluded); predicted in check mode (no C(sys_id) when it would be created).
   returned: when O(state=present)
