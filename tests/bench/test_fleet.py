@@ -88,8 +88,8 @@ def test_controller_against_module_path(ansible, emulator):
     """One converged instance: the same site.yml with the logic on the controller and as shipped modules."""
     names, inventory = oauth_fleet(emulator, "path", 1)
     timed(ansible, inventory, 1)
-    controller = min(timed(ansible, inventory, 1)[0] for _ in range(2))
-    module = min(timed(ansible, inventory, 1, env={"SNOWSPOKE_RUN_AS_MODULE": "1"})[0] for _ in range(2))
+    controller = min(timed(ansible, inventory, 1)[0] for _attempt in range(2))
+    module = min(timed(ansible, inventory, 1, env={"SNOWSPOKE_RUN_AS_MODULE": "1"})[0] for _attempt in range(2))
     record("one_instance_rerun", controller_s=round(controller, 2), module_path_s=round(module, 2),
            speedup=round(module / controller, 1))
     assert controller < module

@@ -283,7 +283,7 @@ AWX_PLAYBOOK_LINE = re.compile(r"^\s*?-?\s*?(?:hosts|include|import_playbook):\s
 
 
 def _job_template_playbooks():
-    return sorted(set(args["playbook"] for _, module, args in _awx_tasks() if module == "awx.awx.job_template"))
+    return sorted(set(args["playbook"] for _path, module, args in _awx_tasks() if module == "awx.awx.job_template"))
 
 
 @pytest.mark.parametrize("playbook", _job_template_playbooks())
