@@ -122,3 +122,37 @@ def test_missing_prerequisite_stops_before_any_write(ansible, emulator, instance
     assert failed["task"].endswith("Pre-flight - spoke, plugins, admin role and schema")
     assert "activate it" in failed["result"]["msg"]
     run.assert_no_secret("not-used-secret", instance.admin_password)
+
+
+def test_basic_setup_with_a_scoped_token_uses_the_gateway(ansible, emulator, instance):
+    site = emulator.atlassian.add_site("scoped-" + instance.name)
+    user = site.add_user("bot@%s.example" % instance.name, admin=True)
+    token = user.add_api_token(kind="scoped", scopes=SEED_SCOPES)
+    inv = inventory(instance, "basic", [{"name": "acme", "url": site.url, "username": user.email,
+                                         "api_token": token}])
+    run = ansible(SITE, inventory=inv).assert_ok()
+    connection = instance.records("http_connection")[0]
+    assert connection["connection_url"] == "https://api.atlassian.com/ex/jira/%s" % site.cloud_id
+    assert run.task("Summary")["result"]["msg"]["connections"] == [
+        "Jira acme connection -> https://api.atlassian.com/ex/jira/%s" % site.cloud_id]
+    run.assert_no_secret(token)
+
+
+def test_oauth_setup_probes_granted_scopes_with_a_given_access_token(ansible, emulator, instance):
+    cloud = emulator.atlassian
+    site = cloud.add_site("probe-" + instance.name)
+    admin = site.add_user("admin@%s.example" % instance.name, admin=True)
+    app = cloud.add_oauth_app("ServiceNow probe", callback_urls=["%s/oauth_redirect.do" % instance.url],
+                              scopes=SEED_SCOPES)
+    # The administrator's own token for the app, missing two of the documented scopes.
+    granted = [scope for scope in SEED_SCOPES if scope not in ("read:jql:jira", "write:sprint:jira-software")]
+    token = cloud.issue_tokens(app, admin, scopes=granted)["access_token"]
+    inv = inventory(instance, "oauth", [{"name": "acme", "url": site.url, "client_id": app.client_id,
+                                         "client_secret": app.client_secret, "access_token": token}])
+    run = ansible(SITE, inventory=inv)
+    assert run.rc != 0 and not emulator.log.writes(label=instance.name)
+    # The task is no_log (it passes the token): its result is censored, but the error line still says what is missing.
+    assert run.failed[0]["result"].get("censored")
+    error = [line for line in run.output.splitlines() if line.startswith("[ERROR]")][0]
+    assert "read:jql:jira" in error and "write:sprint:jira-software" in error
+    run.assert_no_secret(token, app.client_secret)
