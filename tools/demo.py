@@ -144,6 +144,9 @@ def run_site(env, vars_file, label):
         say(completed.stdout[-6000:])
         say(completed.stderr[-3000:])
         raise SystemExit("site.yml failed (%s)" % label)
+    for credential, url in re.findall(r'"msg": "([^":]+): open (https://\S+/oauth_initiator\.do\S+) in a browser',
+                                      completed.stdout):
+        say("   browser step left - %s: %s" % (credential, url))
     return {host: int(changed) for host, changed in re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", recap, re.M)}
 
 

@@ -166,8 +166,8 @@ def run(task, sleep=time.sleep, clock=time.time):
     consent = given(rows)
     if code_grant:
         message = ("Consent given: the instance holds a refresh token." if consent else
-                   "One browser step left: open consent_url in a browser logged in to %s as an admin and click "
-                   "Accept at Atlassian (the credential's \"Get OAuth Token\" link)." % client.host)
+                   "One browser step left: open the consent URL (consent_url) in a browser logged in to %s as an "
+                   "admin and click Accept at Atlassian (the credential's \"Get OAuth Token\" link)." % client.host)
     else:
         message = ("No browser step: the client credentials grant gets its tokens without consent%s." % (
             "; the instance holds an access token" if consent else
