@@ -250,7 +250,7 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.jira.options import
 
 
 def main():
-    run_module(dict(JIRA.argument_spec(), **scope_check.ARGUMENT_SPEC), scope_check.run)
+    run_module(JIRA, scope_check)
 
 
 if __name__ == "__main__":

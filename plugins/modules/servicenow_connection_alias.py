@@ -114,8 +114,7 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.options 
 
 
 def main():
-    run_module(dict(INSTANCE.argument_spec(), **connection_alias.ARGUMENT_SPEC), connection_alias.run,
-               **connection_alias.MODULE_KWARGS)
+    run_module(INSTANCE, connection_alias)
 
 
 if __name__ == "__main__":

@@ -139,7 +139,7 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.options 
 
 
 def main():
-    run_module(dict(INSTANCE.argument_spec(), **credential.ARGUMENT_SPEC), credential.run, **credential.MODULE_KWARGS)
+    run_module(INSTANCE, credential)
 
 
 if __name__ == "__main__":

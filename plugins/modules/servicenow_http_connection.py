@@ -143,8 +143,7 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.options 
 
 
 def main():
-    run_module(dict(INSTANCE.argument_spec(), **http_connection.ARGUMENT_SPEC), http_connection.run,
-               **http_connection.MODULE_KWARGS)
+    run_module(INSTANCE, http_connection)
 
 
 if __name__ == "__main__":

@@ -232,8 +232,7 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.options 
 
 
 def main():
-    run_module(dict(INSTANCE.argument_spec(), **oauth_registry.ARGUMENT_SPEC), oauth_registry.run,
-               **oauth_registry.MODULE_KWARGS)
+    run_module(INSTANCE, oauth_registry)
 
 
 if __name__ == "__main__":

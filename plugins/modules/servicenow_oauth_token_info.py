@@ -126,7 +126,7 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.options 
 
 
 def main():
-    run_module(dict(INSTANCE.argument_spec(), **oauth_token.ARGUMENT_SPEC), oauth_token.run)
+    run_module(INSTANCE, oauth_token)
 
 
 if __name__ == "__main__":

@@ -196,7 +196,7 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.options 
 
 
 def main():
-    run_module(dict(INSTANCE.argument_spec(), **spoke.ARGUMENT_SPEC), spoke.run)
+    run_module(INSTANCE, spoke)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.snowspoke.jira.plugins.module_utils.common.errors import SnowspokeError
-from ansible_collections.snowspoke.jira.plugins.module_utils.common.runner import TaskContext
+from ansible_collections.snowspoke.jira.plugins.module_utils.common.runner import TaskContext, module_spec
 from ansible_collections.snowspoke.jira.plugins.module_utils.common.transport import REQUESTS_IMPORT_ERROR
 
 display = Display()
@@ -55,8 +55,8 @@ class ControllerAction(ActionBase):
                                            "(pip install requests).")
             return result
 
-        validator = ArgumentSpecValidator(dict(self.CONNECTION.argument_spec(), **self.LOGIC.ARGUMENT_SPEC),
-                                          **getattr(self.LOGIC, "MODULE_KWARGS", {}))
+        argument_spec, module_kwargs = module_spec(self.CONNECTION, self.LOGIC)
+        validator = ArgumentSpecValidator(argument_spec, **module_kwargs)
         validation = validator.validate(self._task.args)
         no_log_values = validation._no_log_values  # pylint: disable=protected-access
         if validation.error_messages:

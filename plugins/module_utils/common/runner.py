@@ -76,15 +76,22 @@ class TaskContext:
         return result
 
 
-def run_module(argument_spec, run, **module_kwargs):
-    """The body of every module's main(): AnsibleModule in, exit_json/fail_json out."""
+def module_spec(connection, logic):
+    """(argument spec, AnsibleModule keyword arguments) of a module: its connection options (an OptionTable) and
+    its logic module's ARGUMENT_SPEC and MODULE_KWARGS. The module and its action plugin both build it here."""
+    return dict(connection.argument_spec(), **logic.ARGUMENT_SPEC), dict(getattr(logic, "MODULE_KWARGS", {}))
+
+
+def run_module(connection, logic):
+    """The body of every module's main(): AnsibleModule in, ``logic.run(task)``, exit_json/fail_json out."""
+    argument_spec, module_kwargs = module_spec(connection, logic)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
     if REQUESTS_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     task = TaskContext(module.params, check_mode=module.check_mode, diff=module._diff,
                        verbosity=module._verbosity)
     try:
-        result = run(task)
+        result = logic.run(task)
     except SnowspokeError as exc:
         for warning in task.warnings:
             module.warn(warning)

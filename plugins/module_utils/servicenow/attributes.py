@@ -62,23 +62,23 @@ def current_values(client, connection_sys_id):
                        fields=tables.SYS_VARIABLE_VALUE.read_fields())
 
 
-def reconcile(reconciler, connection_sys_id, known, desired, current, purge=False):
+def reconcile(reconciler, connection_sys_id, known, desired, current, purge=False, owner=None):
     """Make the connection's attribute values equal ``desired`` ({name: value}); returns {name: value} after."""
     items = [{"variable": known[name]["sys_id"], "value": to_snow(value)} for name, value in sorted(desired.items())]
     parent = {"document": CONNECTION_TABLE, "document_key": connection_sys_id}
+    names = dict((row.get("sys_id"), name) for name, row in known.items())
     state = reconciler.present_set(VALUES_TABLE, parent, "variable", items, purge=purge,
                                    fields=tables.SYS_VARIABLE_VALUE.read_fields(), label="attributes",
-                                   current=current)
+                                   current=current, owner=owner, describe=lambda key: names.get(key, key))
     if state.changed:
-        _name_diff(reconciler, known)
+        _name_diff(reconciler, names)
         if not reconciler.check_mode:
             _read_back(reconciler.client, connection_sys_id, desired, known)
     return values_of(known, state.records + state.kept)
 
 
-def _name_diff(reconciler, known):
+def _name_diff(reconciler, names):
     """Show attribute names, not definition sys_ids, in the diff."""
-    names = dict((row.get("sys_id"), name) for name, row in known.items())
     for side in (reconciler.before, reconciler.after):
         rows = side.get("attributes") or []
         side["attributes"] = dict((names.get(row.get("variable"), row.get("variable")), row.get("value"))

@@ -135,7 +135,7 @@ def run(task):
     if desired_attributes or params["purge_attributes"]:
         stored = attributes.current_values(client, state.sys_id) if current else []
         values = attributes.reconcile(reconciler, state.sys_id, known, desired_attributes, stored,
-                                      purge=params["purge_attributes"])
+                                      purge=params["purge_attributes"], owner=params["name"])
     elif current:
         values = attributes.values_of(known, attributes.current_values(client, state.sys_id))
     return {

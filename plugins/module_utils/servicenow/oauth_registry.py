@@ -144,7 +144,7 @@ def run(task):
         scope_state = reconciler.present_set(
             "oauth_entity_scope", {"oauth_entity": registry.sys_id}, scope_key, scope_records,
             purge=params["purge_scopes"], fields=tables.OAUTH_ENTITY_SCOPE.read_fields(),
-            label="oauth_entity_scope", current=children["scopes"], defer_removal=True)
+            label="oauth_entity_scope", current=children["scopes"], defer_removal=True, owner=params["name"])
         scope_list = scope_state.records + scope_state.kept
 
     # Profile scopes mirror the entity scopes exactly (ServiceNow docs: they must match for the code grant).
@@ -152,10 +152,13 @@ def run(task):
         "OAuth entity scope", record.get("name"))} for record in scope_list]
     current_profile_scopes = [row for row in children["profile_scopes"]
                               if row.get("oauth_entity_profile") == profile.get("sys_id")]
+    scope_names = dict((record.get("sys_id") or lookups.placeholder("OAuth entity scope", record.get("name")),
+                        record.get("oauth_entity_scope")) for record in scope_list + children["scopes"])
     reconciler.present_set(
         "oauth_entity_profile_scope", {"oauth_entity_profile": profile.get("sys_id")}, "oauth_entity_scope",
         profile_scope_items, purge=True, fields=tables.OAUTH_ENTITY_PROFILE_SCOPE.read_fields(),
-        label="oauth_entity_profile_scope",
+        label="oauth_entity_profile_scope", owner=profile.get("name"),
+        describe=lambda key: scope_names.get(key, key),
         current=current_profile_scopes if profile.get("sys_id") and not lookups.is_placeholder(
             profile.get("sys_id")) else [])
     if scope_state is not None:

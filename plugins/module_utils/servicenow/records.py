@@ -200,12 +200,13 @@ class Reconciler:
 
     # -- a set of child records -----------------------------------------------------------------------------------
     def present_set(self, table, parent, key, desired, purge=False, fields=None, label=None, current=None,
-                    defer_removal=False):
+                    defer_removal=False, owner=None, describe=None):
         """Reconcile the children of one parent in one read: create missing, update differing, and (``purge``)
         delete records whose key is not desired (duplicates of a desired key included).
 
         ``defer_removal``: report the removals (diff, changes) but leave the deleting to ``remove_deferred(state)``,
-        for callers that must first remove what points at those records.
+        for callers that must first remove what points at those records. ``owner`` names the parent in
+        ``changes``; ``describe(key)`` gives a readable name for a key that is a sys_id.
 
         ``parent``: the fields that tie a child to its parent, e.g. ``{"oauth_entity": <sys_id>}``; a None value
         means the parent does not exist yet (check mode), so every desired child is new. ``desired``: a list of
@@ -261,7 +262,9 @@ class Reconciler:
         state = SetState(table, records, added, updated, removed, kept=[] if purge else extras)
         state.pending = list(extras) if purge and defer_removal else []
         if state.changed:
-            self._note("update", table, label, added=added, updated=updated, removed=removed)
+            names = describe or (lambda key: key)
+            self._note("update", table, owner or label, added=[names(k) for k in added],
+                       updated=[names(k) for k in updated], removed=[names(k) for k in removed])
             self.record_diff(label, before, sorted(after, key=lambda r: (r.get(key, ""), r.get("sys_id") or "")))
         return state
 
