@@ -156,3 +156,15 @@ def test_oauth_setup_probes_granted_scopes_with_a_given_access_token(ansible, em
     error = [line for line in run.output.splitlines() if line.startswith("[ERROR]")][0]
     assert "read:jql:jira" in error and "write:sprint:jira-software" in error
     run.assert_no_secret(token, app.client_secret)
+
+
+def test_an_instance_credential_is_not_sent_to_another_instance(ansible, emulator, instance):
+    """An AWX credential bound to one instance (SN_HOST) attached to a job over the whole inventory."""
+    inv = inventory(instance, "basic", [{"name": "acme", "url": "https://acme.atlassian.net",
+                                         "username": "bot@example.test", "api_token": "unused-token-value"}])
+    run = ansible(SITE, inventory=inv, env={"SN_HOST": "https://other-instance.service-now.com",
+                                            "SN_PASSWORD": "other-instance-password"})
+    assert run.rc != 0
+    assert "the credential is for one instance only" in run.output
+    assert not emulator.log.entries(label=instance.name)
+    run.assert_no_secret("other-instance-password", "unused-token-value")
