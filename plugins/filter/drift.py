@@ -35,7 +35,7 @@ _value:
   elements: str
 """
 
-_MAX_VALUE = 60
+_MAX_VALUE = 120
 
 
 def _short(value):

@@ -168,3 +168,27 @@ def test_an_instance_credential_is_not_sent_to_another_instance(ansible, emulato
     assert "the credential is for one instance only" in run.output
     assert not emulator.log.entries(label=instance.name)
     run.assert_no_secret("other-instance-password", "unused-token-value")
+
+
+def test_audit_reports_drift_and_pending_consent(ansible, emulator, instance):
+    cloud = emulator.atlassian
+    site = cloud.add_site("audit-" + instance.name)
+    app = cloud.add_oauth_app("ServiceNow audit", callback_urls=["%s/oauth_redirect.do" % instance.url],
+                              scopes=SEED_SCOPES)
+    inv = inventory(instance, "oauth", [{"name": "acme", "url": site.url, "client_id": app.client_id,
+                                         "client_secret": app.client_secret}])
+    ansible(SITE, inventory=inv).assert_ok()
+    connection = instance.records("http_connection")[0]
+    instance.tamper("http_connection", connection["sys_id"], connection_url="https://old.atlassian.net")
+    scope = [r for r in instance.records("oauth_entity_scope") if r["oauth_entity_scope"] == "read:jql:jira"][0]
+    instance.delete("oauth_entity_scope", scope["sys_id"])
+    writes = len(emulator.log.writes(label=instance.name))
+    audit = ansible(AUDIT, inventory=inv).assert_ok()
+    assert len(emulator.log.writes(label=instance.name)) == writes
+    summary = audit.task("Summary")["result"]["msg"]
+    assert ("update http_connection 'Jira acme connection': connection_url 'https://old.atlassian.net' -> "
+            "'https://api.atlassian.com/ex/jira/%s'" % site.cloud_id) in summary["changes"]
+    assert "update oauth_entity_scope of 'Jira acme OAuth registry': add read:jql:jira" in summary["changes"]
+    assert len(summary["browser_step_pending"]) == 1
+    assert summary["browser_step_pending"][0].startswith(instance.url + "/oauth_initiator.do?")
+    audit.assert_no_secret(app.client_secret, instance.admin_password)

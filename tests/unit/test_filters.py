@@ -1,0 +1,68 @@
+"""The spoke_plan and drift filters."""
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.snowspoke.jira.plugins.filter.drift import drift
+from ansible_collections.snowspoke.jira.plugins.filter.spoke_plan import spoke_plan
+from ansible_collections.snowspoke.jira.plugins.module_utils.jira import scopes
+
+
+def test_plan_names_records_per_site_and_puts_further_sites_on_child_aliases():
+    plan = spoke_plan([{"url": "https://acme.atlassian.net/"}, {"name": "Beta", "url": "https://b.atlassian.net"}],
+                      "basic")
+    assert plan[0] == {"index": 0, "name": "acme", "url": "https://acme.atlassian.net", "cloud_id": None,
+                       "alias": "sn_jira_spoke.Jira", "child_alias": None, "credential": "Jira acme basic credential",
+                       "connection": "Jira acme connection", "connection_url": None}
+    assert plan[1]["alias"] is None and plan[1]["child_alias"] == "Jira Beta"
+    assert "api_token" not in plan[0] and "registry" not in plan[0]
+
+
+def test_plan_oauth_defaults_follow_the_grant():
+    code, service = spoke_plan([
+        {"url": "https://a.atlassian.net"},
+        {"url": "https://b.atlassian.net", "grant_type": "client_credentials", "registry_name": "Mine"}],
+        "oauth", prefix="JS")
+    assert code["registry"] == "JS a OAuth registry" and code["scopes"] == list(scopes.PRESETS["seed"])
+    assert code["scope_groups"] is None and code["required_scopes"] == "seed"
+    assert service["registry"] == "Mine" and service["scopes"] is None
+    assert service["scope_groups"] == {"Classic": list(scopes.SEED_CLASSIC), "Granular": list(scopes.SEED_GRANULAR)}
+    assert "offline_access" not in service["required_scopes"]
+    assert sorted(service["configured_scopes"]) == sorted(scopes.SEED_CLASSIC + scopes.SEED_GRANULAR)
+
+
+@pytest.mark.parametrize("sites,fragment", [
+    ([], "at least one Jira site"),
+    ([{"name": "x"}], "has no url"),
+    ([{"url": "https://a.atlassian.net"}, {"url": "https://A.atlassian.net", "name": "other"}], "listed twice"),
+    ([{"url": "https://a.atlassian.net"}, {"url": "https://b.atlassian.net", "name": "A"}], "two Jira sites are named"),
+    ([{"url": "https://jira.example.com"}], "needs a name"),
+])
+def test_plan_refuses_ambiguous_sites(sites, fragment):
+    with pytest.raises(AnsibleFilterError, match=fragment):
+        spoke_plan(sites, "basic")
+
+
+def test_plan_refuses_an_unknown_grant():
+    with pytest.raises(AnsibleFilterError, match="unknown grant_type"):
+        spoke_plan([{"url": "https://a.atlassian.net", "grant_type": "implicit"}], "oauth")
+
+
+def test_drift_lines_with_and_without_diff():
+    created = {"changed": True, "changes": [{"action": "create", "table": "oauth_entity", "record": "Jira a"}]}
+    updated = {"changed": True, "changes": [{"action": "update", "table": "http_connection", "record": "Jira a",
+                                             "fields": ["connection_url"]}],
+               "diff": {"before": {"http_connection": {"connection_url": "https://x"}},
+                        "after": {"http_connection": {"connection_url": "https://y"}}}}
+    no_diff = {"changed": True, "changes": [{"action": "update", "table": "sys_alias", "record": "Jira b",
+                                             "fields": ["multiple_connections"]}]}
+    children = {"changed": True, "changes": [{"action": "update", "table": "oauth_entity_scope", "record": "Jira a",
+                                              "added": ["read:jql:jira"], "updated": [], "removed": ["old"]}]}
+    unchanged = {"changed": False, "changes": []}
+    assert drift([{"results": [created, unchanged]}, updated, no_diff, children]) == [
+        "create oauth_entity 'Jira a'",
+        "update http_connection 'Jira a': connection_url 'https://x' -> 'https://y'",
+        "update sys_alias 'Jira b': multiple_connections",
+        "update oauth_entity_scope of 'Jira a': add read:jql:jira; remove old",
+    ]
