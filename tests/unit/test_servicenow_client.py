@@ -131,8 +131,8 @@ def test_a_business_rule_refusal_says_so(connect, instance):
     client = connect(instance, **admin(instance))
     registry = client.create("oauth_entity", {"name": "Jira BR", "type": "oauth_provider"})
     with pytest.raises(AccessDeniedError) as error:
-        client.create("oauth_entity_profile", {"name": "second", "oauth_entity": registry["sys_id"],
-                                                "default": "true"})
+        client.create("oauth_entity_profile",
+                      {"name": "second", "oauth_entity": registry["sys_id"], "default": "true"})
     assert "Business Rule" in str(error.value) and "business rule on the instance stopped it" in str(error.value)
 
 
@@ -203,8 +203,10 @@ def test_server_errors(server, connect, instance):
         client.list("sys_user")
 
 
-@pytest.mark.parametrize("switch,fragment", [({"hibernating": True}, "is hibernating"),
-                                              ({"sso_redirect": True}, "login page")])
+@pytest.mark.parametrize("switch,fragment", [
+    ({"hibernating": True}, "is hibernating"),
+    ({"sso_redirect": True}, "login page"),
+])
 def test_html_answers(server, connect, instance, switch, fragment):
     instance.set_options(**switch)
     client = connect(instance, username="nobody", password="nothing") if "sso_redirect" in switch else \
