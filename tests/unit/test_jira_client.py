@@ -26,31 +26,14 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.jira.client import 
 from ansible_collections.snowspoke.jira.plugins.module_utils.jira.options import auth_mode, site_url
 from tests.emulator.atlassian import AtlassianCloud
 from tests.emulator.server import EmulatorServer
+from tests.support.fronts import AppSlot
 
 MYSELF = "/rest/api/3/myself"
 
 
-class _Slot:
-    """The front's application: the AtlassianCloud of the current test (one front serves the whole module)."""
-
-    name = "atlassian"
-
-    def __init__(self):
-        self.cloud = None
-
-    def handles(self, host):
-        return self.cloud.handles(host)
-
-    def label_for(self, request):
-        return self.cloud.label_for(request)
-
-    def handle(self, request):
-        return self.cloud.handle(request)
-
-
 @pytest.fixture(scope="module")
 def front(tls_material):
-    slot = _Slot()
+    slot = AppSlot("atlassian")
     server = EmulatorServer([slot], tls=tls_material).start()
     server.slot = slot
     yield server
@@ -64,7 +47,7 @@ class World:
     def __init__(self, server, tls):
         self.server = server
         self.tls = tls
-        self.cloud = server.slot.cloud = AtlassianCloud()
+        self.cloud = server.slot.app = AtlassianCloud()
         server.log.clear()
         server.clear_faults()
         self.site = self.cloud.add_site("acme")

@@ -12,31 +12,16 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.common.runner impor
 from ansible_collections.snowspoke.jira.plugins.module_utils.jira import scope_check, scopes
 from tests.emulator.atlassian import AtlassianCloud
 from tests.emulator.server import EmulatorServer
+from tests.support.fronts import AppSlot
 
 DEFAULTS = {"required_scopes": "seed", "probes": True, "connection_url": None, "fail_on_problems": False,
             "configured_scopes": None, "validate_certs": True, "retries": 0, "retry_backoff": 0.01,
             "retry_max_wait": 5.0, "timeout": 10.0}
 
 
-class _Slot:
-    name = "atlassian"
-
-    def __init__(self):
-        self.cloud = None
-
-    def handles(self, host):
-        return self.cloud.handles(host)
-
-    def label_for(self, request):
-        return self.cloud.label_for(request)
-
-    def handle(self, request):
-        return self.cloud.handle(request)
-
-
 @pytest.fixture(scope="module")
 def front(tls_material):
-    slot = _Slot()
+    slot = AppSlot("atlassian")
     server = EmulatorServer([slot], tls=tls_material).start()
     server.slot = slot
     yield server
@@ -45,8 +30,8 @@ def front(tls_material):
 
 @pytest.fixture(name="cloud")
 def cloud_fixture(front):
-    front.slot.cloud = AtlassianCloud()
-    return front.slot.cloud
+    front.slot.app = AtlassianCloud()
+    return front.slot.app
 
 
 @pytest.fixture(name="check")

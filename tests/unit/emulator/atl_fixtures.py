@@ -10,6 +10,7 @@ from urllib3.connection import HTTPConnection
 from tests.emulator import certs
 from tests.emulator.atlassian import AtlassianCloud
 from tests.emulator.server import EmulatorServer
+from tests.support.fronts import AppSlot
 
 API = "https://api.atlassian.com"
 AUTH = "https://auth.atlassian.com"
@@ -30,41 +31,19 @@ class _NoDelayAdapter(requests.adapters.HTTPAdapter):
         return super().proxy_manager_for(proxy, **proxy_kwargs)
 
 
-class CloudSlot:
-    """The front's application: forwards to the AtlassianCloud of the current test, so one server can serve a
-    whole test module while every test gets a fresh cloud."""
-
-    name = "atlassian"
-
-    def __init__(self):
-        self.cloud = AtlassianCloud()
-
-    def handles(self, host):
-        return self.cloud.handles(host)
-
-    def label_for(self, request):
-        return self.cloud.label_for(request)
-
-    def handle(self, request):
-        return self.cloud.handle(request)
-
-    def control(self, request, subpath):
-        return self.cloud.control(request, subpath)
-
-
 class AtlassianFront:
     """One emulator front (127.0.0.1, random port) per test module."""
 
     def __init__(self, tls):
         self.tls = tls
-        self.slot = CloudSlot()
+        self.slot = AppSlot("atlassian", AtlassianCloud())
         self.server = EmulatorServer([self.slot], tls=tls).start()
 
     def harness(self):
-        self.slot.cloud = AtlassianCloud()
+        self.slot.app = AtlassianCloud()
         self.server.log.clear()
         self.server.clear_faults()
-        return AtlassianHarness(self.server, self.slot.cloud, self.tls)
+        return AtlassianHarness(self.server, self.slot.app, self.tls)
 
     def close(self):
         self.server.stop()
