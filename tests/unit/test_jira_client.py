@@ -25,19 +25,8 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.jira.client import 
 )
 from ansible_collections.snowspoke.jira.plugins.module_utils.jira.options import auth_mode, site_url
 from tests.emulator.atlassian import AtlassianCloud
-from tests.emulator.server import EmulatorServer
-from tests.support.fronts import AppSlot
 
 MYSELF = "/rest/api/3/myself"
-
-
-@pytest.fixture(scope="module")
-def front(tls_material):
-    slot = AppSlot("atlassian")
-    server = EmulatorServer([slot], tls=tls_material).start()
-    server.slot = slot
-    yield server
-    server.stop()
 
 
 class World:

@@ -11,21 +11,10 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.common.errors impor
 from ansible_collections.snowspoke.jira.plugins.module_utils.common.runner import TaskContext
 from ansible_collections.snowspoke.jira.plugins.module_utils.jira import scope_check, scopes
 from tests.emulator.atlassian import AtlassianCloud
-from tests.emulator.server import EmulatorServer
-from tests.support.fronts import AppSlot
 
 DEFAULTS = {"required_scopes": "seed", "probes": True, "connection_url": None, "fail_on_problems": False,
             "configured_scopes": None, "validate_certs": True, "retries": 0, "retry_backoff": 0.01,
             "retry_max_wait": 5.0, "timeout": 10.0}
-
-
-@pytest.fixture(scope="module")
-def front(tls_material):
-    slot = AppSlot("atlassian")
-    server = EmulatorServer([slot], tls=tls_material).start()
-    server.slot = slot
-    yield server
-    server.stop()
 
 
 @pytest.fixture(name="cloud")

@@ -50,10 +50,8 @@ def run(task):
         if current is not None:
             connections = lookups.users_of(client, "sys_connection", "connection_alias", current["sys_id"])
             if connections and not params["force"]:
-                raise RecordError(
-                    "Alias %r still has connection %s on %s; nothing was removed." % (
-                        params["name"], ", ".join("%r (%s)" % (c.get("name"), c["sys_id"]) for c in connections),
-                        client.host),
+                raise lookups.still_used(
+                    "Alias %r" % params["name"], connections, "connection", client.host,
                     hint="Remove its connections first (snowspoke.jira.servicenow_http_connection state=absent), or "
                          "set force=true.")
         state = reconciler.absent("sys_alias", current=current, label="sys_alias")

@@ -10,7 +10,7 @@ write-only and sent per ``update_secret``.
 
 from __future__ import annotations
 
-from ..common.errors import OptionError, RecordError
+from ..common.errors import OptionError
 from . import lookups, tables
 
 TYPES = ("basic_auth_credentials", "api_key_credentials", "oauth_2_0_credentials")
@@ -112,9 +112,7 @@ def _warn_if_profile_shared(task, client, profile, name):
 def _refuse_if_used(client, credential, params):
     connections = lookups.users_of(client, "sys_connection", "credential", credential["sys_id"])
     if connections and not params["force"]:
-        raise RecordError(
-            "Credential %r is still used by connection %s on %s; nothing was removed." % (
-                params["name"], ", ".join("%r (%s)" % (row.get("name"), row["sys_id"]) for row in connections),
-                client.host),
+        raise lookups.still_used(
+            "Credential %r" % params["name"], connections, "connection", client.host,
             hint="Remove or repoint the connection first (snowspoke.jira.servicenow_http_connection), or set "
                  "force=true to remove the credential anyway.")

@@ -160,8 +160,7 @@ def _one_active_rule(task, reconciler, alias, current, params):
     if not params["deactivate_others"]:
         raise RecordError(
             "Alias %s allows one active connection and %s is already active on %s; nothing was changed." % (
-                alias.get("id") or alias["sys_id"],
-                ", ".join("%r (%s)" % (row.get("name"), row["sys_id"]) for row in others), reconciler.client.host),
+                alias.get("id") or alias["sys_id"], lookups.describe(others), reconciler.client.host),
             hint="Set deactivate_others=true to deactivate it, use a child alias for another Jira site "
                  "(snowspoke.jira.servicenow_connection_alias), or set active=false.")
     for row in others:

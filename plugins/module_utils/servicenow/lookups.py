@@ -104,3 +104,14 @@ def users_of(client, table, field, sys_id, fields=("name",)):
     if not sys_id or is_placeholder(sys_id):
         return []
     return client.list(table, encode_query({field: sys_id}), fields=sorted(set(fields) | {"sys_id"}))
+
+
+def describe(records):
+    """'name' (sys_id), ... of records, for messages that must say exactly which records are meant."""
+    return ", ".join("%r (%s)" % (record.get("name"), record.get("sys_id")) for record in records)
+
+
+def still_used(what, users, kind, host, hint):
+    """The error for removing a record that other records still point at (nothing is removed)."""
+    return RecordError("%s is still used by %s %s on %s; nothing was removed." % (what, kind, describe(users), host),
+                       hint=hint)

@@ -248,10 +248,8 @@ def _absent(task):
          tables.OAUTH_REQUESTOR_PROFILE.read_fields(), None),
     ])
     if credentials and not params["delete_credentials"]:
-        raise RecordError(
-            "Registry %r is still used by OAuth 2.0 credential %s on %s; nothing was removed." % (
-                params["name"], ", ".join("%r (%s)" % (c.get("name"), c["sys_id"]) for c in credentials),
-                client.host),
+        raise lookups.still_used(
+            "Registry %r" % params["name"], credentials, "OAuth 2.0 credential", client.host,
             hint="Remove the credential first (snowspoke.jira.servicenow_credential state=absent), or set "
                  "delete_credentials=true to remove it with the registry.")
     # Children first: nothing is left pointing at a deleted record if a step fails halfway.
