@@ -192,3 +192,19 @@ def test_audit_reports_drift_and_pending_consent(ansible, emulator, instance):
     assert len(summary["browser_step_pending"]) == 1
     assert summary["browser_step_pending"][0].startswith(instance.url + "/oauth_initiator.do?")
     audit.assert_no_secret(app.client_secret, instance.admin_password)
+
+
+def test_an_instance_without_the_spoke_stops_in_pre_flight(ansible, emulator, request):
+    instance = emulator.servicenow.add_instance("nospoke%d" % (abs(hash(request.node.nodeid)) % 10 ** 6),
+                                                spoke_installed=False)
+    try:
+        inv = inventory(instance, "basic", [{"name": "acme", "url": "https://acme.atlassian.net",
+                                             "username": "bot@example.test", "api_token": "never-sent-token"}])
+        run = ansible(SITE, inventory=inv)
+        assert run.rc != 0 and not emulator.log.writes(label=instance.name)
+        message = run.failed[0]["result"]["msg"]
+        assert "The Jira spoke (sn_jira_spoke) is not installed" in message
+        assert "alias sn_jira_spoke.Jira is missing" in message
+        run.assert_no_secret("never-sent-token", instance.admin_password)
+    finally:
+        emulator.servicenow.remove_instance(instance.name)
