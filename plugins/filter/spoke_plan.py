@@ -67,6 +67,13 @@ _value:
 """
 
 _SITE_URL = re.compile(r"^https://([a-z0-9][a-z0-9-]*)\.atlassian\.net/?$")
+_NOT_ALIAS = re.compile(r"[^A-Za-z0-9_]+")
+
+
+def alias_name(prefix, site_name):
+    """A child alias name in the documented character set ("An alias can only contain alpha, number, and
+    underscore characters"): ``Jira_acme_ops`` for prefix ``Jira`` and site ``acme-ops``."""
+    return _NOT_ALIAS.sub("_", "%s_%s" % (prefix, site_name)).strip("_")
 
 
 def _oauth_scopes(site, grant_type):
@@ -113,7 +120,7 @@ def spoke_plan(sites, option, prefix="Jira", shipped_alias="sn_jira_spoke.Jira",
             "url": url,
             "cloud_id": site.get("cloud_id") or None,
             "alias": shipped_alias if index == 0 else None,
-            "child_alias": None if index == 0 else label,
+            "child_alias": None if index == 0 else (site.get("alias_name") or alias_name(prefix, name)),
             "credential": site.get("credential_name") or "%s %s credential" % (label, "OAuth" if option == "oauth"
                                                                                else "basic"),
             "connection": site.get("connection_name") or "%s connection" % label,

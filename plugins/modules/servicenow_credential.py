@@ -57,7 +57,10 @@ options:
   update_secret:
     description:
       - When to send O(password) or O(api_key) for an existing credential (the stored value cannot be read back).
-      - V(on_create) - only on creation, or when the instance holds none; idempotent.
+      - V(on_create) - when the credential is created, and again while it has never been updated since its creation
+        (C(sys_mod_count) 0: the secret, always written right after the record, never arrived); idempotent.
+        Whether an encrypted field holds a value cannot be read reliably - an instance may answer an empty string
+        or a mask - so what it shows is never the reason to send it again.
       - V(always) - on every run (the task always reports a change); use it for one run to rotate a token.
     type: str
     choices: [always, on_create]
@@ -127,7 +130,11 @@ changes:
   elements: dict
   sample: [{"action": "update", "table": "http_connection", "record": "Jira acme connection", "fields": ["connection_url"]}]
 credential:
-  description: The credential as stored (secrets excluded), with its C(type); predicted in check mode.
+  description:
+    - The credential as stored (secrets excluded), with its C(type); predicted in check mode.
+    - C(secret_stored) when this run sent O(password) or O(api_key) - V(true) when the instance's answer shows a new
+      encrypted value, V(unknown) (with a warning) when its answer cannot tell (some instances answer an empty
+      string or a mask for encrypted fields).
   returned: when O(state=present)
   type: dict
   sample: {"sys_id": "9a1c...", "name": "Jira cloud OAuth credential", "type": "oauth_2_0_credentials", "active": "true"}

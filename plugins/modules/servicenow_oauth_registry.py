@@ -52,7 +52,9 @@ options:
     description:
       - When to send O(client_secret) for an existing registry. The instance never reveals the stored secret, so it
         cannot be compared.
-      - V(on_create) sends it only when the registry is created or holds no secret; the task stays idempotent.
+      - V(on_create) sends it when the registry is created (and while it has never been updated since: the secret
+        never arrived), or when O(client_id) changes (the old secret belongs to the old client, so O(client_secret)
+        is then required); the task stays idempotent.
       - V(always) sends it on every run (the task then always reports a change); use it for one run to rotate
         the secret.
     type: str
@@ -202,7 +204,10 @@ changes:
   elements: dict
   sample: [{"action": "update", "table": "http_connection", "record": "Jira acme connection", "fields": ["connection_url"]}]
 registry:
-  description: The registry as stored (the secret excluded); predicted in check mode (no C(sys_id) when it would be created).
+  description:
+    - The registry as stored (the secret excluded); predicted in check mode (no C(sys_id) when it would be created).
+    - C(secret_stored) when this run sent O(client_secret) - V(true) when the instance's answer shows a new encrypted
+      value, V(unknown) (with a warning) when its answer cannot tell.
   returned: when O(state=present)
   type: dict
   sample: {"sys_id": "0f5c...", "name": "Jira cloud OAuth app registry", "client_id": "AbC", "default_grant_type": "authorization_code"}

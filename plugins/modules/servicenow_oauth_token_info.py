@@ -16,7 +16,8 @@ description:
     credential's "Get OAuth Token" link while logged in to the instance and accepts at Atlassian. This module
     returns that consent URL and whether consent was given (the instance holds a refresh token for the credential).
   - With O(wait_timeout), it polls until consent is given, so an AWX job can wait while the administrator clicks.
-  - For the client credentials grant it says that no browser step is needed.
+  - For the client credentials grant there is no Atlassian consent page, but ServiceNow's procedure still ends with
+    the credential's "Get OAuth Token" click; the module reports that step until the instance holds an access token.
   - Token health - the age of the refresh token against Atlassian's limits (90 days unused, 365 days in all), with a
     warning O(warn_days) ahead, so an audit run finds the connection that is about to stop working.
   - It only reads; tokens are never refreshed (that would break the copy the instance holds) or returned.
@@ -74,9 +75,15 @@ grant_type:
   type: str
   sample: authorization_code
 browser_step_required:
-  description: Whether the grant needs the browser step (authorization code).
+  description: Whether the "Get OAuth Token" step is still to be done (no refresh token for the authorization code
+    grant, no access token for the client credentials grant).
   returned: success
   type: bool
+credential_url:
+  description: The credential's record in the instance UI (where its "Get OAuth Token" related link is).
+  returned: success
+  type: str
+  sample: https://dev123.service-now.com/oauth_2_0_credentials.do?sys_id=9a1c...
 consent_url:
   description: The URL behind "Get OAuth Token" (V(null) for the client credentials grant).
   returned: success
@@ -96,6 +103,8 @@ tokens:
   description:
     - For C(refresh_token) and C(access_token) - C(present), C(created), C(updated), C(expires), C(expired),
       C(age_days), C(idle_days). Never the token itself.
+    - C(age_days) counts from the row's creation and C(idle_days) from its last update (a refresh updates the row).
+      Whether a new consent makes a new row or updates the old one is not documented, so the age is an estimate.
   returned: success
   type: dict
 health:

@@ -19,8 +19,12 @@ description:
   - The connecting user has the C(admin) role (when the user name is known from the authentication options).
   - The spoke's shipped connection alias (C(sn_jira_spoke.Jira)), its attribute definitions and its configuration
     template.
-  - "A schema check: every table and field the collection writes exists on this instance (C(sys_db_object),
-    C(sys_dictionary)), so a difference on a real instance shows up before the first write."
+  - "A schema check: every table and field the collection uses exists on this instance (C(sys_db_object),
+    C(sys_dictionary)), so a difference on a real instance shows up before the first write. A missing field the
+    set-up writes or finds records by is a problem; one it only reads or reports is a warning (what needs it then
+    reports that it cannot tell)."
+  - The attributes every connection gets (O(required_attributes)) are defined on the alias where the collection
+    looks for them; if not, this instance keeps connection attributes some other way and the set-up stops here.
   - Each missing prerequisite becomes one sentence in RV(problems) that says what to do. With
     O(fail_on_problems=true) (the default) the task fails with that list; nothing is ever changed.
 extends_documentation_fragment:
@@ -52,6 +56,11 @@ options:
     description: Check that every table and field the collection writes exists on the instance.
     type: bool
     default: true
+  required_attributes:
+    description: The connection attributes the set-up values; each must be defined on O(alias).
+    type: list
+    elements: str
+    default: [api_version, server_type]
   fail_on_problems:
     description:
       - Fail the task, listing every problem, when a prerequisite is missing.
@@ -184,7 +193,12 @@ schema:
       elements: str
       returned: always
     missing_fields:
-      description: Fields the collection writes that the instance lacks (C(table), C(field)).
+      description: Fields the collection writes or finds records by that the instance lacks (C(table), C(field)).
+      type: list
+      elements: dict
+      returned: always
+    missing_optional:
+      description: Fields the collection only reads or reports that the instance lacks (C(table), C(field)).
       type: list
       elements: dict
       returned: always

@@ -81,7 +81,7 @@ def test_basic_auth_lifecycle_and_update_secret(ansible, instance, emulator):
 
 def test_api_key_and_oauth_credentials(ansible, instance, emulator):
     """API key stored write-only; an OAuth 2.0 credential found the same by registry name, profile name and
-    profile sys_id; moved to another registry; a shared profile warns; absent refuses while a connection uses it."""
+    profile sys_id; moved to another registry; a shared profile is refused; absent refuses while a connection uses it."""
     api_key = fake_secret("api-key")
     registries = [task("registry %s" % name, "servicenow_oauth_registry",
                        {"name": name, "client_id": "cid-" + name, "client_secret": fake_secret("cs"),
@@ -100,12 +100,11 @@ def test_api_key_and_oauth_credentials(ansible, instance, emulator):
         credential_task("by profile name", dict(oauth, oauth_profile=alpha["name"])),
         credential_task("by profile sys_id", dict(oauth, oauth_profile=alpha["sys_id"])),
         credential_task("moved", dict(oauth, oauth_registry="beta")),
-        credential_task("shared", dict(oauth, name="Jira OAuth 2", oauth_profile=beta["sys_id"])),
     ], instance=instance), diff=True, verbosity=3).assert_ok()
     run.assert_no_secret(api_key, instance.admin_password)
     assert [status(run, name) for name in ("api key", "api key rerun", "by registry", "by profile name",
-                                           "by profile sys_id", "moved", "shared")] == [
-        "changed", "ok", "changed", "ok", "ok", "changed", "changed"]
+                                           "by profile sys_id", "moved")] == [
+        "changed", "ok", "changed", "ok", "ok", "changed"]
     key_record = instance.records("api_key_credentials")[0]
     assert instance.clear_value("api_key_credentials", key_record["sys_id"], "api_key") == api_key
     assert "api_key" not in result(run, "api key")["credential"]
@@ -115,12 +114,17 @@ def test_api_key_and_oauth_credentials(ansible, instance, emulator):
     moved = diff_of(run, "moved")
     assert moved["before"]["oauth_2_0_credentials"]["oauth_entity_profile"] == alpha["sys_id"]
     assert moved["after"]["oauth_2_0_credentials"]["oauth_entity_profile"] == beta["sys_id"]
-    assert "also used by credential 'Jira OAuth'" in warnings_of(run, "shared")
     assert sorted(writes.new()) == sorted([
         ("POST", table_path("api_key_credentials")), ("PATCH", table_path("api_key_credentials", key_record["sys_id"])),
         ("POST", table_path("oauth_2_0_credentials")), ("PATCH", table_path("oauth_2_0_credentials",
-                                                                            credential["sys_id"])),
-        ("POST", table_path("oauth_2_0_credentials"))])
+                                                                            credential["sys_id"]))])
+
+    # ServiceNow links each credential to its own profile: a second credential on beta's is refused, unwritten.
+    shared = ansible(play([credential_task("shared", dict(oauth, name="Jira OAuth 2", oauth_profile=beta["sys_id"]))],
+                          instance=instance))
+    assert shared.rc != 0 and writes.new() == []
+    message = result(shared, "shared")["msg"]
+    assert "already used by OAuth 2.0 credential 'Jira OAuth'" in message and "'Jira OAuth 2' was not changed" in message
 
     # A connection uses the credential: absent refuses naming it, force removes it anyway.
     connection = instance.insert("http_connection", name="Jira OAuth connection", credential=credential["sys_id"],

@@ -52,7 +52,8 @@ def test_consent_url_consent_and_waiting(ansible, instance, emulator):
     token. wait_timeout times out naming the URL, and succeeds when consent arrives while it waits."""
     _site, admin, app = atlassian_app(emulator, instance)
     writes = WriteLog(emulator, instance)
-    run = ansible(play(setup_tasks(app, "Jira OAuth", ["first", "second"]) + [
+    # One registry per credential: ServiceNow links each credential to its own profile.
+    run = ansible(play(setup_tasks(app, "Jira OAuth", ["first"]) + setup_tasks(app, "Jira OAuth 2", ["second"]) + [
         info_task("before", "first"),
         info_task("timeout", "second", ignore_errors=True, wait_timeout=1, wait_interval=0.2),
     ], instance=instance), verbosity=3).assert_ok()
@@ -79,7 +80,8 @@ def test_consent_url_consent_and_waiting(ansible, instance, emulator):
     assert "within 1 s" in timeout["msg"] and "'second'" in timeout["msg"]
     [second] = instance.records("oauth_2_0_credentials", "name=second")
     assert "oauth_initiator.do" in timeout["msg"] and second["sys_id"] in timeout["msg"]
-    assert timeout["consent_url"].endswith("oauth_provider_profile=%s&response_type=code" % profile["sys_id"])
+    second_profile = instance.records("oauth_entity_profile", "default=true^oauth_entity.name=Jira OAuth 2")[0]
+    assert timeout["consent_url"].endswith("oauth_provider_profile=%s&response_type=code" % second_profile["sys_id"])
     assert not any(path.endswith("oauth_credential") for _method, path in setup_writes)
 
     # The administrator clicks for "first" (the emulated browser, through the Atlassian emulator).
@@ -126,8 +128,9 @@ def test_consent_url_consent_and_waiting(ansible, instance, emulator):
 
 
 def test_client_credentials_and_token_health(ansible, instance, emulator, monkeypatch):
-    """The client credentials grant needs no browser step; an old or idle refresh token warns, then is reported
-    expired, so an audit run finds the connection about to stop working."""
+    """The client credentials grant has no consent page but still its "Get OAuth Token" step until the instance
+    holds an access token; an old or idle refresh token warns, then is reported expired, so an audit run finds the
+    connection about to stop working."""
     site, admin, app = atlassian_app(emulator, instance)
     service = emulator.atlassian.add_oauth_app("Service %s" % instance.name, kind="service_account", sites=[site],
                                                scopes=("read:jira-work", "write:jira-work"))
@@ -146,9 +149,11 @@ def test_client_credentials_and_token_health(ansible, instance, emulator, monkey
     run = ansible(play([info_task("service", "service"), info_task("code", "code", warn_days=14)],
                        instance=instance)).assert_ok()
     service_info = result(run, "service")
-    assert service_info["browser_step_required"] is False and service_info["consent_url"] is None
+    assert service_info["browser_step_required"] is True and service_info["consent_url"] is None
     assert service_info["grant_type"] == "client_credentials"
-    assert "No browser step" in service_info["message"] and service_info["consent_given"] is False
+    assert service_info["consent_given"] is False and service_info["health"]["status"] == "not_consented"
+    assert "Get OAuth Token" in service_info["message"] and "no Atlassian consent page" in service_info["message"]
+    assert service_info["credential_url"] in service_info["message"]
     code = result(run, "code")
     assert code["health"]["status"] == "warning"
     assert code["tokens"]["refresh_token"]["idle_days"] == 80.0
@@ -163,6 +168,7 @@ def test_client_credentials_and_token_health(ansible, instance, emulator, monkey
     run = ansible(play([info_task("service", "service"), info_task("code", "code")], instance=instance)).assert_ok()
     service_info = result(run, "service")
     assert service_info["consent_given"] is True and service_info["health"]["status"] == "ok"
+    assert service_info["browser_step_required"] is False
     assert "holds an access token" in service_info["message"]
     assert service_info["tokens"]["refresh_token"] == {"present": False}
     code = result(run, "code")

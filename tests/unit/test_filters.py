@@ -15,7 +15,7 @@ def test_plan_names_records_per_site_and_puts_further_sites_on_child_aliases():
     assert plan[0] == {"index": 0, "name": "acme", "url": "https://acme.atlassian.net", "cloud_id": None,
                        "alias": "sn_jira_spoke.Jira", "child_alias": None, "credential": "Jira acme basic credential",
                        "connection": "Jira acme connection", "connection_url": None}
-    assert plan[1]["alias"] is None and plan[1]["child_alias"] == "Jira Beta"
+    assert plan[1]["alias"] is None and plan[1]["child_alias"] == "Jira_Beta"
     assert "api_token" not in plan[0] and "registry" not in plan[0]
 
 

@@ -10,10 +10,13 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.records 
     MASK_NEW,
     DuplicateRecordsError,
     Reconciler,
-    encode_query,
+)
+from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.query import (
+    Query,
+    UnverifiedRowError,
     to_snow,
 )
-from tests.unit.fake_servicenow import FakeClient
+from tests.unit.fake_servicenow import MASKED, FakeClient
 
 REGISTRY_FIELDS = {"name", "client_id", "client_secret", "auth_url", "active", "access_token_lifespan"}
 SECRET = "s3cr3t-value-never-shown"
@@ -31,9 +34,21 @@ def registry(reconciler, **overrides):
 def test_to_snow_and_queries():
     assert to_snow(True) == "true" and to_snow(False) == "false"
     assert to_snow(3600) == "3600" and to_snow(2.0) == "2" and to_snow(None) is None
-    assert encode_query({"b": "2", "a": True, "c": ""}) == "a=true^b=2^cISEMPTY"
+    assert Query.of({"b": "2", "a": True, "c": ""}).encode() == "a=true^b=2^cISEMPTY"
+    assert Query().where("id", "IN", ["x", "y"]).encode() == "idINx,y"
     with pytest.raises(OptionError):
-        encode_query({"name": "x^y"})
+        Query.of({"name": "x^y"})
+    with pytest.raises(OptionError):
+        Query().where("id", "IN", ["a,b"])
+
+
+def test_a_query_checks_rows_as_servicenow_compares_case_insensitively():
+    query = Query.of({"name": "Jira", "parent": None})
+    assert query.mismatch({"name": "jira", "parent": ""}) is None
+    condition, actual = query.mismatch({"name": "Jira", "parent": "0f5c"})
+    assert condition.field == "parent" and actual == "0f5c"
+    condition, actual = query.mismatch({"name": "Jira"})
+    assert condition.field == "parent" and actual is None
 
 
 def test_create_then_converged():
@@ -97,12 +112,29 @@ def test_update_secret_policy(policy, expect_write):
     assert bool(client.writes) is expect_write
 
 
-def test_a_missing_stored_secret_is_sent_whatever_the_policy():
+def test_a_secret_that_never_arrived_after_an_interrupted_creation_is_sent():
+    """The secret goes in a second write after the POST: a record never updated since (sys_mod_count 0) lacks it."""
+    client = FakeClient({"oauth_entity": REGISTRY_FIELDS})
+    client.update = lambda *args, **kwargs: (_ for _ in ()).throw(RecordError("the connection dropped"))
+    with pytest.raises(RecordError):
+        registry(Reconciler(client))
+    del client.update
+    [record] = client.tables["oauth_entity"].values()
+    assert record["sys_mod_count"] == "0" and not record["client_secret"]
+    state = registry(Reconciler(client), update_secret="on_create")
+    assert state.changed_fields == ["client_secret"] and record["client_secret"].startswith("enc:")
+    client.calls.clear()
+    assert registry(Reconciler(client)).action == "none" and client.writes == []
+
+
+def test_on_create_never_resends_a_secret_that_reads_empty():
+    """An instance may answer "" for an encrypted field that holds a value: that is no reason to send it again."""
     client = FakeClient({"oauth_entity": REGISTRY_FIELDS})
     sys_id = registry(Reconciler(client)).sys_id
     client.tables["oauth_entity"][sys_id]["client_secret"] = ""
+    client.calls.clear()
     state = registry(Reconciler(client), update_secret="on_create")
-    assert state.changed_fields == ["client_secret"]
+    assert state.action == "none" and client.writes == []
 
 
 def test_secret_required_on_create_fails_before_any_write():
@@ -129,15 +161,53 @@ def test_a_field_the_instance_does_not_store_fails_the_verification():
         registry(Reconciler(client))
 
 
-def test_a_secret_the_instance_does_not_keep_fails():
+@pytest.mark.parametrize("answer", ["stored", "empty", "masked"])
+def test_a_secret_whose_storage_the_answer_cannot_show_is_unknown_never_a_failure(answer):
+    client = FakeClient({"oauth_entity": REGISTRY_FIELDS}, password2_answer=answer)
+    warnings = []
+    state = registry(Reconciler(client, warn=warnings.append))
+    assert state.action == "create"
+    assert client.tables["oauth_entity"][state.sys_id]["client_secret"].startswith("enc:")
+    if answer == "stored":
+        assert state.record["secret_stored"] is True and warnings == []
+    else:
+        assert state.record["secret_stored"] == "unknown"
+        assert len(warnings) == 1 and "oauth_entity.client_secret" in warnings[0] and SECRET not in warnings[0]
+    rotated = registry(Reconciler(client, warn=warnings.append), update_secret="always")
+    assert rotated.record["secret_stored"] == (True if answer == "stored" else "unknown")
+    assert MASKED not in json.dumps(rotated.record)
+
+
+def test_a_secret_the_instance_does_not_keep_is_not_reported_stored():
     client = FakeClient({"oauth_entity": REGISTRY_FIELDS})
 
     def update_without_secrets(table, sys_id, data, fields=None, display_value_input=False):
         return FakeClient.update(client, table, sys_id, data, fields, display_value_input=False)
 
     client.update = update_without_secrets
-    with pytest.raises(RecordError, match="did not store oauth_entity.client_secret"):
-        registry(Reconciler(client))
+    warnings = []
+    assert registry(Reconciler(client, warn=warnings.append)).record["secret_stored"] == "unknown"
+    assert len(warnings) == 1
+
+
+@pytest.mark.parametrize("mode", ["ignore", "no_rows"])
+def test_a_query_on_a_field_the_instance_lacks_never_acts_on_unrelated_rows(mode):
+    """ServiceNow drops a condition on a missing field: the read answers every row. Not one may be touched."""
+    client = FakeClient({"oauth_entity_scope": {"name", "oauth_entity_scope"}}, invalid_query=mode)
+    for name in ("a", "b", "c", "d", "e"):
+        client.seed("oauth_entity_scope", name=name, oauth_entity_scope=name)
+    reconciler = Reconciler(client)
+    if mode == "ignore":
+        with pytest.raises(UnverifiedRowError, match="field oauth_entity_scope.oauth_entity may not exist here"):
+            reconciler.present_set("oauth_entity_scope", {"oauth_entity": "f" * 32}, "oauth_entity_scope", [],
+                                   purge=True)
+        with pytest.raises(UnverifiedRowError):
+            reconciler.absent("oauth_entity_scope", {"oauth_entity": "f" * 32, "name": "a"})
+    else:
+        state = reconciler.present_set("oauth_entity_scope", {"oauth_entity": "f" * 32}, "oauth_entity_scope", [],
+                                       purge=True)
+        assert not state.changed
+    assert client.writes == [] and len(client.tables["oauth_entity_scope"]) == 5
 
 
 def test_absent_deletes_and_reruns_clean():

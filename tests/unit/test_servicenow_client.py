@@ -13,6 +13,7 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.common.errors impor
     UnexpectedContentError,
 )
 from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.client import ServiceNowClient
+from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.query import Query
 from tests.emulator.server import EmulatorServer
 from tests.emulator.servicenow import ServiceNowFleet
 
@@ -52,7 +53,7 @@ def admin(instance):
 
 def test_basic_auth_reads_raw_values(connect, instance):
     client = connect(instance, **admin(instance))
-    users = client.list("sys_user", "user_name=admin", fields=["sys_id", "user_name", "active"])
+    users = client.list("sys_user", {"user_name": "admin"}, fields=["sys_id", "user_name", "active"])
     assert users == [{"sys_id": users[0]["sys_id"], "user_name": "admin", "active": "true"}]
     assert client.lines and client.lines[0].startswith("GET api/now/table/sys_user?")
 
@@ -64,7 +65,7 @@ def test_oauth_grants(connect, instance, grant):
     if grant == "password":
         options.update(admin(instance))
     client = connect(instance, **options)
-    assert client.list("sys_user", "user_name=admin", fields=["user_name"])
+    assert client.list("sys_user", {"user_name": "admin"}, fields=["user_name"])
     assert any("OAuth %s grant: access token obtained" % grant in line for line in client.lines)
 
 
@@ -74,9 +75,9 @@ def test_oauth_refresh_token_grant_and_a_ready_access_token(server, connect, ins
         **admin(instance)), proxies={"https": server.proxy_url}, verify=tls_material.ca_path, timeout=10).json()
     refreshed = connect(instance, client_id=instance.oauth_client_id, client_secret=instance.oauth_client_secret,
                         refresh_token=answer["refresh_token"])
-    assert refreshed.list("sys_user", "user_name=admin", fields=["user_name"])
+    assert refreshed.list("sys_user", {"user_name": "admin"}, fields=["user_name"])
     ready = connect(instance, access_token=answer["access_token"])
-    assert ready.list("sys_user", "user_name=admin", fields=["user_name"])
+    assert ready.list("sys_user", {"user_name": "admin"}, fields=["user_name"])
     with pytest.raises(AuthenticationError, match="access token is expired or revoked"):
         connect(instance, access_token="not-a-token").list("sys_user")
 
@@ -90,7 +91,7 @@ def test_an_expired_oauth_token_is_fetched_again_once(connect, instance):
 
 
 def test_api_key(connect, instance):
-    assert connect(instance, api_key=instance.api_key).list("sys_user", "user_name=admin", fields=["user_name"])
+    assert connect(instance, api_key=instance.api_key).list("sys_user", {"user_name": "admin"}, fields=["user_name"])
     with pytest.raises(AuthenticationError, match="API key is unknown"):
         connect(instance, api_key="0" * 32).list("sys_user")
 
@@ -160,7 +161,7 @@ def test_paged_reads(connect, instance):
         instance.insert("sys_user", user_name="bulk%04d" % index)
     client = connect(instance, **admin(instance))
     client.lines.clear()
-    users = client.list("sys_user", "user_nameSTARTSWITHbulk", fields=["user_name"])
+    users = client.list("sys_user", Query().where("user_name", "STARTSWITH", "bulk"), fields=["user_name"])
     assert len(users) == 1005 and len(set(u["user_name"] for u in users)) == 1005
     assert len(client.lines) == 2  # two pages of 1000
 
@@ -168,27 +169,27 @@ def test_paged_reads(connect, instance):
 def test_batched_reads_and_their_fallback(server, connect, instance):
     client = connect(instance, **admin(instance))
     server.log.clear()
-    users, aliases = client.list_many([("sys_user", "user_name=admin", ["user_name"], None),
-                                       ("sys_alias", "id=sn_jira_spoke.Jira", ["id"], None)])
+    users, aliases = client.list_many([("sys_user", {"user_name": "admin"}, ["user_name"], None),
+                                       ("sys_alias", {"id": "sn_jira_spoke.Jira"}, ["id"], None)])
     assert users == [{"user_name": "admin"}] and aliases == [{"id": "sn_jira_spoke.Jira"}]
     assert [e.path for e in server.log.entries(label=instance.name)] == ["/api/now/v1/batch"]
     server.add_fault(host=instance.url[8:], path="/api/now/v1/batch", status=404)
-    assert client.list_many([("sys_user", "user_name=admin", ["user_name"], None),
-                             ("sys_alias", "id=sn_jira_spoke.Jira", ["id"], None)]) == [users, aliases]
+    assert client.list_many([("sys_user", {"user_name": "admin"}, ["user_name"], None),
+                             ("sys_alias", {"id": "sn_jira_spoke.Jira"}, ["id"], None)]) == [users, aliases]
     assert any("Batch API not available" in line for line in client.lines)
 
 
 def test_batched_reads_can_return_refusals(connect, instance):
     viewer = connect(instance, username=instance.viewer_user, password=instance.viewer_password)
-    users, registries = viewer.list_many([("sys_user", "user_name=viewer", ["user_name"], None),
-                                          ("oauth_entity", "", ["name"], None)], return_errors=True)
+    users, registries = viewer.list_many([("sys_user", {"user_name": "viewer"}, ["user_name"], None),
+                                          ("oauth_entity", None, ["name"], None)], return_errors=True)
     assert users == [{"user_name": "viewer"}] and isinstance(registries, AccessDeniedError)
 
 
 def test_rate_limit_waited_out_then_exhausted(server, connect, instance):
     client = connect(instance, **admin(instance))
     server.add_fault(host=instance.url[8:], status=429, retry_after="0.05", times=1)
-    assert client.list("sys_user", "user_name=admin", fields=["user_name"])
+    assert client.list("sys_user", {"user_name": "admin"}, fields=["user_name"])
     assert any("HTTP 429 (Retry-After 0.05); retry 1 of 2" in line for line in client.lines)
     server.add_fault(host=instance.url[8:], status=429, retry_after="0.05")
     with pytest.raises(RateLimitError) as error:

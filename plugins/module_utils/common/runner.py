@@ -50,7 +50,7 @@ class TaskContext:
 
     def reconciler(self):
         from ..servicenow.records import Reconciler  # pylint: disable=import-outside-toplevel
-        reconciler = Reconciler(self.servicenow, check_mode=self.check_mode)
+        reconciler = Reconciler(self.servicenow, check_mode=self.check_mode, warn=self.warn)
         self._reconcilers.append(reconciler)
         return reconciler
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..common.errors import OptionError, RecordError
 from . import lookups, tables
-from .records import encode_query, to_snow
+from .query import Query, to_snow
 
 DEFINITIONS_TABLE = "var_dictionary"
 VALUES_TABLE = "sys_variable_value"
@@ -36,7 +36,7 @@ def definitions(client, alias_record):
     owners = [owner for owner in owners if owner and not lookups.is_placeholder(owner)]
     if not owners:
         return {}
-    rows = client.list(DEFINITIONS_TABLE, "modelIN%s" % ",".join(owners), fields=tables.VAR_DICTIONARY.read_fields())
+    rows = client.list(DEFINITIONS_TABLE, Query().where("model", "IN", owners), fields=tables.VAR_DICTIONARY.read_fields())
     found = {}
     for owner in owners:  # the alias's own definitions win over its parent's
         for row in rows:
@@ -58,7 +58,7 @@ def check_names(desired, known, alias_label):
 def current_values(client, connection_sys_id):
     if not connection_sys_id or lookups.is_placeholder(connection_sys_id):
         return []
-    return client.list(VALUES_TABLE, encode_query({"document": CONNECTION_TABLE, "document_key": connection_sys_id}),
+    return client.list(VALUES_TABLE, {"document": CONNECTION_TABLE, "document_key": connection_sys_id},
                        fields=tables.SYS_VARIABLE_VALUE.read_fields())
 
 

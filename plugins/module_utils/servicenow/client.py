@@ -16,6 +16,7 @@ import json
 from urllib.parse import urlencode, urlsplit
 
 from ..common.errors import (
+    SnowspokeError,
     AccessDeniedError,
     AuthenticationError,
     HTTPError,
@@ -26,6 +27,7 @@ from ..common.errors import (
 )
 from ..common.transport import RetryPolicy, Transport, is_html, json_or_none
 from .options import auth_method, instance_url, oauth_grant
+from .query import UnverifiedRowError, as_query
 
 TABLE_PATH = "api/now/table/"
 BATCH_PATH = "api/now/v1/batch"
@@ -144,8 +146,10 @@ class ServiceNowClient:
         return payload["access_token"]
 
     # -- low level --------------------------------------------------------------------------------------------
-    def call(self, method, path, params=None, body=None, table=None, sys_id=None, idempotent=None):
-        """One authenticated JSON request; returns the parsed body (None for 204). Errors raise."""
+    def call(self, method, path, params=None, body=None, table=None, sys_id=None, idempotent=None,
+             with_headers=False):
+        """One authenticated JSON request; returns the parsed body (None for 204), with the answer's headers when
+        ``with_headers``. Errors raise."""
         auth, headers = self._auth()
         headers = dict(headers, **JSON_HEADERS) if body is not None or method != "GET" else dict(
             headers, Accept="application/json")
@@ -164,12 +168,10 @@ class ServiceNowClient:
         self.log("%s %s%s -> %d%s" % (
             method, path, "?" + urlencode(params) if params else "", response.status_code,
             " after %d retries" % response.retries if getattr(response, "retries", 0) else ""))
-        if response.status_code == 204:
-            return None
-        payload = json_or_none(response)
-        if response.status_code >= 300 or payload is None:
+        payload = None if response.status_code == 204 else json_or_none(response)
+        if response.status_code != 204 and (response.status_code >= 300 or payload is None):
             self._raise(response, method, table, sys_id=sys_id, payload=payload)
-        return payload
+        return (payload, response.headers) if with_headers else payload
 
     def _raise(self, response, method, table, sys_id=None, payload=None):
         status = response.status_code
@@ -247,19 +249,56 @@ class ServiceNowClient:
         }[self.method]
 
     # -- Table API ----------------------------------------------------------------------------------------------
-    def list(self, table, query="", fields=None, limit=None):
-        """Every record of ``table`` matching the encoded ``query`` (paged), as dicts of strings."""
-        records = []
-        page = min(PAGE_SIZE, limit) if limit else PAGE_SIZE
+    def _read_params(self, query, fields, offset=0):
+        """The GET parameters of one page: raw values, ordered by sys_id so pages never overlap or skip."""
+        encoded = query.encode()
+        params = dict(READ_PARAMS, sysparm_query=(encoded + "^" if encoded else "") + "ORDERBYsys_id",
+                      sysparm_limit=str(PAGE_SIZE), sysparm_offset=str(offset))
+        if fields:
+            params["sysparm_fields"] = ",".join(fields)
+        return params
+
+    @staticmethod
+    def _asked(fields, query):
+        """The fields to ask for: the caller's, plus those the query is checked on (None: every field)."""
+        return sorted(set(fields) | set(query.fields) | {"sys_id"}) if fields else None
+
+    def _accept(self, table, query, rows, fields):
+        """Rows checked against the query (UnverifiedRowError otherwise), without the fields only asked for that."""
+        query.verify(table, rows, self.host)
+        if not fields:
+            return rows
+        keep = set(fields)
+        return [dict((key, value) for key, value in row.items() if key in keep) for row in rows]
+
+    @staticmethod
+    def _complete(page, records, total):
+        """Whether a read has everything. Row ACLs filter a page after it is taken (ServiceNow KB: a limit of 36
+        can answer 12 rows with more behind them), so a short page is not the last one: the read ends at an empty
+        page, or when X-Total-Count says every row it counts has arrived."""
+        return not page or (total is not None and len(records) >= total)
+
+    def list(self, table, query=None, fields=None, limit=None, first_page=None):
+        """Every record of ``table`` matching ``query`` (a Query or an identity dict), as dicts of strings.
+
+        Each row is checked against the query before it is returned; ``limit`` only shortens the answer (pages are
+        read whole, so rows an ACL hides cannot make a record look absent). ``first_page``: (rows, X-Total-Count)
+        of the first page when it was read already (through the Batch API).
+        """
+        query = as_query(query)
+        asked = self._asked(fields, query)
+        records, offset = [], 0
+        page, total = first_page if first_page is not None else (None, None)
         while True:
-            params = dict(READ_PARAMS, sysparm_query=query or "", sysparm_limit=str(page),
-                          sysparm_offset=str(len(records)), sysparm_no_count="true")
-            if fields:
-                params["sysparm_fields"] = ",".join(fields)
-            batch = self.call("GET", TABLE_PATH + table, params=params, table=table)["result"]
-            records.extend(batch)
-            if len(batch) < page or (limit and len(records) >= limit):
+            if page is None:
+                payload, headers = self.call("GET", TABLE_PATH + table, params=self._read_params(query, asked, offset),
+                                             table=table, with_headers=True)
+                page, total = _rows(payload, table, self.host), _total_count(headers)
+            records.extend(self._accept(table, query, page, fields))
+            offset += PAGE_SIZE
+            if self._complete(page, records, total):
                 return records[:limit] if limit else records
+            page = None
 
     def get(self, table, sys_id, fields=None):
         """One record by sys_id, or None."""
@@ -305,60 +344,108 @@ class ServiceNowClient:
     def list_many(self, reads, return_errors=False):
         """Several independent reads in one round trip through the Batch API.
 
-        ``reads``: a list of ``(table, query, fields, limit)``. Returns a list of record lists in the same order;
-        with ``return_errors``, a read the instance refused gives its HTTPError in its place instead of raising.
-        Falls back to one GET per read when the instance does not offer the Batch API to this user.
+        ``reads``: a list of ``(table, query, fields, limit)``. Returns a list of record lists in the same order,
+        each read checked and paged exactly as ``list()`` does (a read with more rows than a page continues with
+        plain GETs). With ``return_errors``, a read the instance refused (or answered with rows that do not match
+        it) gives its error in its place instead of raising. Falls back to one GET per read when the instance does
+        not offer the Batch API to this user.
         """
         if len(reads) <= 1:
-            return [self._list_or_error(read, return_errors) for read in reads]
+            return [self._list_or_error(read, None, return_errors) for read in reads]
         rest_requests = []
-        for index, (table, query, fields, limit) in enumerate(reads):
-            params = dict(READ_PARAMS, sysparm_query=query or "", sysparm_limit=str(limit or PAGE_SIZE),
-                          sysparm_no_count="true")
-            if fields:
-                params["sysparm_fields"] = ",".join(fields)
+        for index, (table, query, fields, _limit) in enumerate(reads):
+            query = as_query(query)
+            params = self._read_params(query, self._asked(fields, query))
             rest_requests.append({
                 "id": str(index), "method": "GET", "url": "/" + TABLE_PATH + table + "?" + urlencode(params),
-                "headers": [{"name": "Accept", "value": "application/json"}], "exclude_response_headers": True,
+                "headers": [{"name": "Accept", "value": "application/json"}],
+                # The headers carry X-Total-Count, which tells whether the first page is the whole answer.
+                "exclude_response_headers": False,
             })
         try:
             answer = self.call("POST", BATCH_PATH, body={"batch_request_id": "snowspoke",
                                                          "rest_requests": rest_requests}, idempotent=True)
         except (NotFoundError, AccessDeniedError, UnexpectedContentError) as exc:
             self.log("Batch API not available (%s); reading one table at a time" % exc.status)
-            return [self._list_or_error(read, return_errors) for read in reads]
-        results = [None] * len(reads)
-        for served in answer.get("serviced_requests", []):
-            index = int(served["id"])
-            status = int(served.get("status_code", 0))
-            body = base64.b64decode(served.get("body") or b"").decode("utf-8") if served.get("body") else ""
-            payload = json.loads(body) if body else None
-            table, _query, _fields, limit = reads[index]
-            if status != 200 or payload is None:
+            return [self._list_or_error(read, None, return_errors) for read in reads]
+        first_pages = [None] * len(reads)
+        for served in _served_items(answer, len(reads), self.host):
+            index = served["index"]
+            table = reads[index][0]
+            payload = served["payload"]
+            if served["status"] != 200 or payload is None:
                 try:
-                    self._raise(_BatchItem(status, body, self.base_url + rest_requests[index]["url"]), "GET", table,
-                                payload=payload)
+                    self._raise(_BatchItem(served["status"], served["text"], self.base_url + rest_requests[index]["url"]),
+                                "GET", table, payload=payload)
                 except HTTPError as exc:
-                    if not return_errors:
-                        raise
-                    results[index] = exc
+                    first_pages[index] = exc
                     continue
-            records = payload["result"]
-            if limit is None and len(records) >= PAGE_SIZE:
-                records = self.list(*reads[index])  # more than one page: read it fully
-            results[index] = records
-        for index, records in enumerate(results):
-            if records is None:  # unserviced (the instance's batch time limit): read it directly
-                results[index] = self._list_or_error(reads[index], return_errors)
-        return results
+            first_pages[index] = (_rows(payload, table, self.host), _total_count(served["headers"]))
+        # Unserviced items (the instance's batch time limit) are read directly.
+        return [self._list_or_error(read, first, return_errors) for read, first in zip(reads, first_pages)]
 
-    def _list_or_error(self, read, return_errors):
+    def _list_or_error(self, read, first_page, return_errors):
+        table, query, fields, limit = read
         try:
-            return self.list(*read)
-        except HTTPError as exc:
+            if isinstance(first_page, SnowspokeError):
+                raise first_page
+            return self.list(table, query, fields=fields, limit=limit, first_page=first_page)
+        except (HTTPError, UnverifiedRowError) as exc:
             if not return_errors:
                 raise
             return exc
+
+
+def _total_count(headers):
+    """X-Total-Count as an int (None when absent or not a number)."""
+    try:
+        return int(_header(headers, "X-Total-Count"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _header(headers, name):
+    """A header from a requests header map or a Batch API list of {name, value}."""
+    if isinstance(headers, list):
+        for item in headers:
+            if isinstance(item, dict) and str(item.get("name", "")).lower() == name.lower():
+                return item.get("value")
+        return None
+    return (headers or {}).get(name)
+
+
+def _rows(payload, table, host):
+    rows = payload.get("result") if isinstance(payload, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise UnexpectedContentError(
+            "ServiceNow instance %s answered a read of table %s without a list of records." % (host, table),
+            hint="Check that instance.host is the instance's own URL and that no proxy rewrites the answer.",
+            table=table)
+    return rows
+
+
+def _served_items(answer, count, host):
+    """The serviced items of a Batch API answer, decoded; UnexpectedContentError names a malformed one."""
+    def malformed(what):
+        return UnexpectedContentError(
+            "ServiceNow instance %s answered the Batch API with %s." % (host, what),
+            hint="The reads can be made one at a time: if this persists, report it with the instance's version.")
+    if not isinstance(answer, dict) or not isinstance(answer.get("serviced_requests", []), list):
+        raise malformed("a body that is not a batch answer")
+    items = []
+    for served in answer.get("serviced_requests", []):
+        try:
+            index = int(served["id"])
+            if not 0 <= index < count:
+                raise ValueError(index)
+            status = int(served.get("status_code", 0))
+            text = base64.b64decode(served.get("body") or b"").decode("utf-8") if served.get("body") else ""
+            payload = json.loads(text) if text else None
+        except (KeyError, TypeError, ValueError) as exc:  # binascii.Error and JSON errors are ValueErrors
+            raise malformed("an item it could not have sent (%s: %s)" % (type(exc).__name__, exc)) from None
+        items.append({"index": index, "status": status, "text": text, "payload": payload,
+                      "headers": served.get("headers") or []})
+    return items
 
 
 class _BatchItem:

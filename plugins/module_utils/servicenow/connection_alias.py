@@ -17,7 +17,6 @@ import json
 
 from ..common.errors import RecordError
 from . import attributes, lookups, tables
-from .records import encode_query
 from .spoke import SPOKE_ALIAS, SPOKE_SCOPE
 
 ARGUMENT_SPEC = {
@@ -91,7 +90,7 @@ def _scope_report(task, client, alias, spoke_scope):
     scope_id = alias.get("sys_scope")
     if not alias.get("sys_id"):
         return {"sys_id": None, "scope": None, "is_spoke_scope": None}
-    rows = client.list("sys_scope", encode_query({"sys_id": scope_id}), fields=["sys_id", "scope", "name"], limit=1) \
+    rows = client.list("sys_scope", {"sys_id": scope_id}, fields=["sys_id", "scope", "name"], limit=1) \
         if scope_id and scope_id != "global" else []
     scope_name = rows[0].get("scope") if rows else (scope_id or "global")
     in_spoke = scope_name == spoke_scope
@@ -106,7 +105,7 @@ def _scope_report(task, client, alias, spoke_scope):
 def _template(client, template_sys_id):
     if not template_sys_id or lookups.is_placeholder(template_sys_id):
         return None
-    rows = client.list("sys_alias_templates", encode_query({"sys_id": template_sys_id}),
+    rows = client.list("sys_alias_templates", {"sys_id": template_sys_id},
                        fields=["sys_id", "name", "default_data_template"], limit=1)
     if not rows:
         return None

@@ -10,7 +10,7 @@ write-only and sent per ``update_secret``.
 
 from __future__ import annotations
 
-from ..common.errors import OptionError
+from ..common.errors import OptionError, RecordError
 from . import lookups, tables
 
 TYPES = ("basic_auth_credentials", "api_key_credentials", "oauth_2_0_credentials")
@@ -85,7 +85,7 @@ def run(task):
     else:
         profile = _profile(task, reconciler, params)
         desired["oauth_entity_profile"] = profile["sys_id"]
-        _warn_if_profile_shared(task, reconciler.client, profile, params["name"])
+        _refuse_shared_profile(reconciler.client, profile, params["name"])
 
     state = reconciler.present(kind, identity, desired, secrets=secrets, update_secret=params["update_secret"],
                                fields=table.read_fields(), label=kind, required_secrets=required)
@@ -99,14 +99,18 @@ def _profile(task, reconciler, params):
     return lookups.profile(task, reconciler, params["oauth_profile"])
 
 
-def _warn_if_profile_shared(task, client, profile, name):
-    """One OAuth 2.0 credential per entity profile (ServiceNow docs): a shared profile mixes up their tokens."""
+def _refuse_shared_profile(client, profile, name):
+    """ServiceNow: "each credential must be linked to a unique OAuth entity profile" (their tokens are kept per
+    profile). A profile another credential uses is refused before anything is written."""
     others = [row for row in lookups.users_of(client, "oauth_2_0_credentials", "oauth_entity_profile",
-                                              profile.get("sys_id")) if row.get("name") != name]
+                                              profile.get("sys_id")) if (row.get("name") or "").lower() != name.lower()]
     if others:
-        task.warn("OAuth entity profile %s is also used by credential %s: ServiceNow expects one credential per "
-                  "profile (give each Jira site its own registry or profile)." % (
-                      profile.get("name") or profile.get("sys_id"), ", ".join(repr(row["name"]) for row in others)))
+        raise RecordError(
+            "OAuth entity profile %s is already used by OAuth 2.0 credential %s on %s, and ServiceNow links each "
+            "credential to its own profile; credential %r was not changed." % (
+                profile.get("name") or profile.get("sys_id"), lookups.describe(others), client.host, name),
+            hint="Give each Jira site its own application registry (the roles do), or create another profile on "
+                 "the registry and give it in oauth_profile.")
 
 
 def _refuse_if_used(client, credential, params):

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from ..common.errors import OptionError, RecordError
 from . import attributes, lookups, tables
-from .records import encode_query
 from .spoke import SPOKE_ALIAS, is_true
 
 GATEWAY_HOST = "api.atlassian.com"
@@ -152,7 +151,7 @@ def _one_active_rule(task, reconciler, alias, current, params):
     if alias.get("_placeholder") or is_true(alias.get("multiple_connections")):
         return
     others = reconciler.client.list(
-        "http_connection", encode_query({"connection_alias": alias["sys_id"], "active": True}),
+        "http_connection", {"connection_alias": alias["sys_id"], "active": True},
         fields=tables.HTTP_CONNECTION.read_fields())
     others = [row for row in others if not current or row["sys_id"] != current["sys_id"]]
     if not others:

@@ -14,7 +14,6 @@ import re
 
 from ..common.errors import RecordError
 from . import tables
-from .records import encode_query
 
 SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -103,7 +102,7 @@ def users_of(client, table, field, sys_id, fields=("name",)):
     """Records of ``table`` whose reference ``field`` points at ``sys_id`` (who still uses a record)."""
     if not sys_id or is_placeholder(sys_id):
         return []
-    return client.list(table, encode_query({field: sys_id}), fields=sorted(set(fields) | {"sys_id"}))
+    return client.list(table, {field: sys_id}, fields=sorted(set(fields) | {"sys_id"}))
 
 
 def describe(records):

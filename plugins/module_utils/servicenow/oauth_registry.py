@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from ..common.errors import OptionError, RecordError
 from . import lookups, tables
-from .records import encode_query
 
 ATLASSIAN_AUTH_URL = "https://auth.atlassian.com/authorize"
 ATLASSIAN_TOKEN_URL = "https://auth.atlassian.com/oauth/token"
@@ -129,11 +128,20 @@ def run(task):
 
     current = reconciler.find("oauth_entity", {"name": name}, fields=tables.OAUTH_ENTITY.read_fields(),
                               label="application registry")
+    update_secret = params["update_secret"]
+    if current is not None:
+        _keep_type(current, registry_fields, client.host)
+        if (current.get("client_id") or "") != params["client_id"]:
+            # The stored secret belongs to the old client: keeping it would make every token request fail.
+            if not params.get("client_secret"):
+                raise OptionError("Registry %r changes client_id on %s, so its client_secret must change with it: "
+                                  "give client_secret." % (name, client.host))
+            update_secret = "always"
     children = _read_children(client, current["sys_id"]) if current else {
         "scopes": [], "profiles": [], "profile_scopes": []}
     registry = reconciler.present(
         "oauth_entity", {"name": name}, registry_fields, secrets={"client_secret": params.get("client_secret")},
-        update_secret=params["update_secret"], current=current, fields=tables.OAUTH_ENTITY.read_fields(),
+        update_secret=update_secret, current=current, fields=tables.OAUTH_ENTITY.read_fields(),
         label="oauth_entity", required_secrets=("client_secret",))
 
     profile = _default_profile(task, reconciler, registry, children["profiles"], params)
@@ -180,13 +188,26 @@ def run(task):
     return result
 
 
+def _keep_type(current, fields, host):
+    """A registry keeps its kind: ``consumer`` (made by a configuration template) is left as it is; an OAuth client
+    or identity provider of the same name is another kind of record, never turned into a provider."""
+    kind = current.get("type") or ""
+    if kind == "consumer":
+        del fields["type"]
+    elif kind not in ("oauth_provider", ""):
+        raise RecordError(
+            "Application registry %r on %s is of type %r, not a third-party OAuth provider: it is not the Jira "
+            "registry, and the collection does not change its type." % (current.get("name"), host, kind),
+            hint="Give the Jira registry another name.", table="oauth_entity", sys_id=current.get("sys_id"))
+
+
 def _read_children(client, registry_sys_id):
     scopes, profiles, profile_scopes = client.list_many([
-        ("oauth_entity_scope", encode_query({"oauth_entity": registry_sys_id}),
+        ("oauth_entity_scope", {"oauth_entity": registry_sys_id},
          tables.OAUTH_ENTITY_SCOPE.read_fields(), None),
-        ("oauth_entity_profile", encode_query({"oauth_entity": registry_sys_id}),
+        ("oauth_entity_profile", {"oauth_entity": registry_sys_id},
          tables.OAUTH_ENTITY_PROFILE.read_fields(), None),
-        ("oauth_entity_profile_scope", "oauth_entity_profile.oauth_entity=%s" % registry_sys_id,
+        ("oauth_entity_profile_scope", {"oauth_entity_profile.oauth_entity": registry_sys_id},
          tables.OAUTH_ENTITY_PROFILE_SCOPE.read_fields(), None),
     ])
     return {"scopes": scopes, "profiles": profiles, "profile_scopes": profile_scopes}
@@ -203,7 +224,7 @@ def _default_profile(task, reconciler, registry, profiles, params):
             reconciler.record_diff("oauth_entity_profile", None, predicted)
             return predicted
         # The instance creates the default profile when the registry is saved: read it now.
-        profiles = reconciler.client.list("oauth_entity_profile", encode_query({"oauth_entity": registry.sys_id}),
+        profiles = reconciler.client.list("oauth_entity_profile", {"oauth_entity": registry.sys_id},
                                           fields=tables.OAUTH_ENTITY_PROFILE.read_fields())
     defaults = [profile for profile in profiles if profile.get("default") == "true"]
     if len(defaults) > 1:
@@ -235,16 +256,16 @@ def _absent(task):
                 "diff": reconciler.diff()}
     registry_id = registry["sys_id"]
     scopes, profiles, profile_scopes, credentials, tokens, requestors = client.list_many([
-        ("oauth_entity_scope", encode_query({"oauth_entity": registry_id}), tables.OAUTH_ENTITY_SCOPE.read_fields(),
+        ("oauth_entity_scope", {"oauth_entity": registry_id}, tables.OAUTH_ENTITY_SCOPE.read_fields(),
          None),
-        ("oauth_entity_profile", encode_query({"oauth_entity": registry_id}),
+        ("oauth_entity_profile", {"oauth_entity": registry_id},
          tables.OAUTH_ENTITY_PROFILE.read_fields(), None),
-        ("oauth_entity_profile_scope", "oauth_entity_profile.oauth_entity=%s" % registry_id,
+        ("oauth_entity_profile_scope", {"oauth_entity_profile.oauth_entity": registry_id},
          tables.OAUTH_ENTITY_PROFILE_SCOPE.read_fields(), None),
-        ("oauth_2_0_credentials", "oauth_entity_profile.oauth_entity=%s" % registry_id,
+        ("oauth_2_0_credentials", {"oauth_entity_profile.oauth_entity": registry_id},
          tables.OAUTH_2_0_CREDENTIALS.read_fields(), None),
-        ("oauth_credential", encode_query({"peer": registry_id}), ["sys_id", "type"], None),
-        ("oauth_requestor_profile", "oauth_entity_profile.oauth_entity=%s" % registry_id,
+        ("oauth_credential", {"peer": registry_id}, ["sys_id", "type"], None),
+        ("oauth_requestor_profile", {"oauth_entity_profile.oauth_entity": registry_id},
          tables.OAUTH_REQUESTOR_PROFILE.read_fields(), None),
     ])
     if credentials and not params["delete_credentials"]:

@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 from ..common.errors import RecordError
 from . import lookups, tables
-from .records import encode_query
 
 ATLASSIAN_IDLE_DAYS = 90
 ATLASSIAN_MAX_DAYS = 365
@@ -80,14 +79,21 @@ def _token_facts(rows, now):
 
 
 def _health(grant, tokens, warn_days):
-    """ok / warning / expired / not_consented, with one sentence per finding."""
+    """ok / warning / expired / not_consented, with one sentence per finding. Never ok without a token."""
     if grant == "client_credentials":
+        if not tokens["access_token"]["present"]:
+            return {"status": "not_consented", "messages": [
+                "No access token yet: the credential's \"Get OAuth Token\" step has not been done."]}
         return {"status": "ok", "messages": []}
     refresh = tokens["refresh_token"]
     if not refresh["present"]:
         return {"status": "not_consented", "messages": ["No refresh token yet: the browser step has not been done."]}
     messages = []
     status = "ok"
+    if refresh.get("expired"):
+        status = "expired"
+        messages.append("The refresh token expired on %s (its expires field). Do the browser step again."
+                        % refresh["expires"])
     for days, limit, what in ((refresh.get("idle_days"), ATLASSIAN_IDLE_DAYS, "unused"),
                               (refresh.get("age_days"), ATLASSIAN_MAX_DAYS, "old")):
         if days is None:
@@ -115,10 +121,11 @@ def run(task, sleep=time.sleep, clock=time.time):
         return {"changed": False, "credential": None, "consent_given": False, "consent_url": None,
                 "browser_step_required": None, "message": "The credential does not exist yet (check mode)."}
 
-    token_query = "oauth_requestor_profile.requestor_context=oauth_2_0_credentials^oauth_requestor_profile." \
-                  "requestor_id=%s" % credential["sys_id"]
+    # sys_ids are unique across tables, so the requestor id alone names the credential (the requestor profile's
+    # requestor_context column is not documented: only the URL parameter of that name is).
+    token_query = {"oauth_requestor_profile.requestor_id": credential["sys_id"]}
     profiles, rows = client.list_many([
-        ("oauth_entity_profile", encode_query({"sys_id": credential.get("oauth_entity_profile") or ""}),
+        ("oauth_entity_profile", {"sys_id": credential.get("oauth_entity_profile") or ""},
          PROFILE_FIELDS, 1),
         ("oauth_credential", token_query, TOKEN_FIELDS, None),
     ])
@@ -130,6 +137,7 @@ def run(task, sleep=time.sleep, clock=time.time):
     grant = profile.get("oauth_entity.default_grant_type") or profile.get("grant_type") or "authorization_code"
     code_grant = grant == "authorization_code"
     url = consent_url(client.base_url, credential["sys_id"], profile["sys_id"]) if code_grant else None
+    record_url = "%s/oauth_2_0_credentials.do?sys_id=%s" % (client.base_url, credential["sys_id"])
 
     def given(token_rows):
         kind = "refresh_token" if code_grant else "access_token"
@@ -137,7 +145,7 @@ def run(task, sleep=time.sleep, clock=time.time):
 
     waited = 0.0
     deadline = clock() + max(0, params["wait_timeout"])
-    if code_grant and params["wait_timeout"] > 0 and not given(rows):
+    if params["wait_timeout"] > 0 and not given(rows):
         task.log("Waiting up to %d s for consent on credential %r" % (params["wait_timeout"], credential["name"]))
         while not given(rows) and clock() < deadline:
             pause = min(max(0.1, params["wait_interval"]), max(0.0, deadline - clock()))
@@ -148,8 +156,9 @@ def run(task, sleep=time.sleep, clock=time.time):
             raise RecordError(
                 "Consent was not given within %d s for OAuth 2.0 credential %r on %s." % (
                     params["wait_timeout"], credential["name"], client.host),
-                hint="Open %s in a browser logged in to the instance as an admin and click Accept at Atlassian "
-                     "(this is the credential's \"Get OAuth Token\" link), then run again." % url,
+                hint=("Open %s in a browser logged in to the instance as an admin and click Accept at Atlassian "
+                      "(this is the credential's \"Get OAuth Token\" link), then run again." % url) if code_grant else
+                ("Open %s logged in as an admin and click \"Get OAuth Token\", then run again." % record_url),
                 consent_url=url)
 
     now = clock()
@@ -169,9 +178,11 @@ def run(task, sleep=time.sleep, clock=time.time):
                    "One browser step left: open the consent URL (consent_url) in a browser logged in to %s as an "
                    "admin and click Accept at Atlassian (the credential's \"Get OAuth Token\" link)." % client.host)
     else:
-        message = ("No browser step: the client credentials grant gets its tokens without consent%s." % (
-            "; the instance holds an access token" if consent else
-            "; the instance requests a token the first time the connection is used"))
+        # ServiceNow's procedure for the client credentials grant ends with the same "Get OAuth Token" click; no
+        # Atlassian consent page, but the instance is not documented to fetch the first token by itself.
+        message = ("The instance holds an access token (client credentials grant)." if consent else
+                   "One step left: open the credential (%s) logged in as an admin and click its \"Get OAuth Token\" "
+                   "related link; with the client credentials grant there is no Atlassian consent page." % record_url)
     return {
         "changed": False,
         "credential": {"sys_id": credential["sys_id"], "name": credential.get("name")},
@@ -180,8 +191,9 @@ def run(task, sleep=time.sleep, clock=time.time):
                      "client_id": profile.get("oauth_entity.client_id"),
                      "redirect_url": profile.get("oauth_entity.redirect_url")},
         "grant_type": grant,
-        "browser_step_required": code_grant,
+        "browser_step_required": not consent,
         "consent_url": url,
+        "credential_url": record_url,
         "consent_given": consent,
         "waited": round(waited, 1),
         "tokens": tokens,

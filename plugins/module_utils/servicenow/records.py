@@ -19,37 +19,13 @@ compare, create, update or delete them. Here, once, live the rules the whole col
 from __future__ import annotations
 
 from ..common.errors import OptionError, RecordError
+from .query import to_snow
 from .tables import SECRET_FIELDS
 
 MASK = "********"
 MASK_NEW = "******** (new value)"
 UPDATE_SECRET_CHOICES = ("always", "on_create")
 _UNREAD = object()
-
-
-def to_snow(value):
-    """A desired value in ServiceNow's stored form: strings, booleans as "true"/"false", numbers as digits."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def encode_query(identity):
-    """An encoded query matching every ``field=value`` of ``identity`` (values must not contain ``^``)."""
-    parts = []
-    for field, value in sorted(identity.items()):
-        value = to_snow(value)
-        if value is None or value == "":
-            parts.append("%sISEMPTY" % field)
-        elif "^" in value:
-            raise OptionError("%s %r cannot be used to find a record: it contains '^'." % (field, value))
-        else:
-            parts.append("%s=%s" % (field, value))
-    return "^".join(parts)
 
 
 def _clean(values):
@@ -106,9 +82,10 @@ class SetState:
 class Reconciler:
     """Reconcile records of one instance. ``check_mode``: read only, predict. Collects a diff per label."""
 
-    def __init__(self, client, check_mode=False):
+    def __init__(self, client, check_mode=False, warn=None):
         self.client = client
         self.check_mode = check_mode
+        self.warn = warn or (lambda message: None)
         self.before = {}
         self.after = {}
         self.changes = []
@@ -123,7 +100,7 @@ class Reconciler:
     def find(self, table, identity, fields=None, label=None):
         """The one record matching ``identity``, or None; DuplicateRecordsError when several match."""
         wanted = sorted(set(fields or ()) | set(identity) | {"sys_id"})
-        records = self.client.list(table, encode_query(identity), fields=wanted)
+        records = self.client.list(table, identity, fields=wanted)
         if len(records) > 1:
             shown = ", ".join("%s=%r" % (key, to_snow(value)) for key, value in sorted(identity.items()))
             raise DuplicateRecordsError(
@@ -146,7 +123,7 @@ class Reconciler:
         desired = _clean(dict(desired or {}))
         secrets = dict((field, value) for field, value in (secrets or {}).items() if value is not None)
         wanted = sorted(set(identity) | set(desired) | set(fields or ()) | set((secrets or {})) | {"sys_id"}
-                        | set(required_secrets))
+                        | set(required_secrets) | ({"sys_mod_count"} if secrets or required_secrets else set()))
         if current is _UNREAD:
             current = self.find(table, identity, fields=wanted, label=label)
         secret_fields = sorted(set(secrets) | set(required_secrets) | set(SECRET_FIELDS.get(table, ())))
@@ -174,8 +151,10 @@ class Reconciler:
         # Identity fields too: ServiceNow matches them case-insensitively, so "jira" finds "Jira" and is renamed.
         target = dict(_clean(identity), **desired)
         changes = dict((field, value) for field, value in target.items() if current.get(field) != value)
-        send_secrets = dict((field, value) for field, value in secrets.items()
-                            if update_secret == "always" or not current.get(field))
+        # on_create: on creation only. Whether an encrypted field holds a value cannot be read reliably (an instance
+        # may answer "" or a mask for it), but a secret always goes in a second write after the record's creation,
+        # so a record never updated since it was created (sys_mod_count 0) is one whose secret never arrived.
+        send_secrets = secrets if update_secret == "always" or current.get("sys_mod_count") == "0" else {}
         after = dict(current, **changes)
         if not changes and not send_secrets:
             return RecordState(table, "none", _public(current, secret_fields))
@@ -218,7 +197,7 @@ class Reconciler:
         wanted = sorted(set(fields or ()) | set(k for item in desired_items for k in item)
                         | {"sys_id", key} | set(parent))
         if current is None:
-            current = self.client.list(table, encode_query(parent), fields=wanted) if parent_exists else []
+            current = self.client.list(table, parent, fields=wanted) if parent_exists else []
         by_key = {}
         extras = []
         for record in current:
@@ -294,16 +273,25 @@ class Reconciler:
         if secrets:
             answer = self.client.update(table, sys_id, secrets, fields=sorted(set(secrets) | {"sys_id"}),
                                         display_value_input=True)
-            unset = [field for field in secrets if not answer.get(field)]
-            if unset:
-                raise RecordError(
-                    "ServiceNow did not store %s of %s %s on %s." % (
-                        " and ".join("%s.%s" % (table, field) for field in sorted(unset)), label, sys_id,
-                        self.client.host),
-                    hint="The field may not be an encrypted field on this instance, or a business rule cleared it.",
-                    table=table, sys_id=sys_id)
-            stored.update(dict((field, answer[field]) for field in secrets))
+            stored["_secret_stored"] = self._secret_stored(table, label, stored, answer, secrets)
+            stored.update(dict((field, answer.get(field, "")) for field in secrets))
         return stored
+
+    def _secret_stored(self, table, label, before, answer, secrets):
+        """True when the answer shows each secret's encrypted value changed; "unknown" when it cannot tell.
+
+        ServiceNow does not document what a write answers for an encrypted field: the stored encrypted form, "", or
+        a mask are all plausible. Only a new non-empty value is proof; anything else is reported, never guessed.
+        """
+        unclear = sorted(field for field in secrets if not answer.get(field) or answer.get(field) == before.get(field))
+        if not unclear:
+            return True
+        self.warn("ServiceNow's answer does not show whether it stored %s of %s %r on %s (the instance hides encrypted "
+                  "values in its answers): secret_stored is unknown. The value was sent the documented way "
+                  "(sysparm_input_display_value=true); test the connection once to be sure." % (
+                      " and ".join("%s.%s" % (table, field) for field in unclear), label,
+                      before.get("name") or before.get("sys_id"), self.client.host))
+        return "unknown"
 
     def _verify(self, table, stored, written, label):
         """Compare what was written with what the instance answers it stored."""
@@ -349,8 +337,13 @@ class Reconciler:
 
 
 def _public(record, secret_fields):
-    """A record without its secret fields (not even their encrypted form leaves the module)."""
-    return dict((field, value) for field, value in record.items() if field not in secret_fields)
+    """A record without its secret fields (not even their encrypted form leaves the module); ``secret_stored``
+    (True or "unknown") when this run wrote a secret."""
+    public = dict((field, value) for field, value in record.items()
+                  if field not in secret_fields and field not in ("_secret_stored", "sys_mod_count"))
+    if "_secret_stored" in record:
+        public["secret_stored"] = record["_secret_stored"]
+    return public
 
 
 def _project(record, fields, table=None):

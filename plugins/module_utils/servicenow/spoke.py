@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import re
 
-from ..common.errors import HTTPError, RecordError
+from ..common.errors import RecordError, SnowspokeError
 from . import tables
-from .records import encode_query
+from .query import Query
 
 SPOKE_SCOPE = "sn_jira_spoke"
 SPOKE_ALIAS = "sn_jira_spoke.Jira"
@@ -36,6 +36,8 @@ FEATURES = (
     ("server_type_attribute", "4.3.2"),
     ("authentication_template", "6.0.1"),
 )
+# The connection attributes the set-up values on every connection (ServiceNow's set-up procedure).
+REQUIRED_ATTRIBUTES = ("api_version", "server_type")
 SYSTEM_FIELDS = ("sys_id", "sys_created_on", "sys_updated_on", "sys_created_by", "sys_updated_by",
                  "sys_mod_count", "sys_class_name", "sys_scope", "sys_domain", "sys_tags")
 
@@ -44,6 +46,7 @@ ARGUMENT_SPEC = {
     "alias": {"type": "str", "default": SPOKE_ALIAS},
     "required_plugins": {"type": "list", "elements": "str", "default": list(REQUIRED_PLUGINS)},
     "check_schema": {"type": "bool", "default": True},
+    "required_attributes": {"type": "list", "elements": "str", "default": list(REQUIRED_ATTRIBUTES)},
     "fail_on_problems": {"type": "bool", "default": True},
 }
 
@@ -57,10 +60,6 @@ def version_tuple(version):
     return tuple(int(part) for part in re.findall(r"\d+", version or "")[:3]) or (0,)
 
 
-def _join(values):
-    return ",".join(sorted(set(values)))
-
-
 def run(task):
     """Gather the facts; fail (unless fail_on_problems is false) listing every problem."""
     params = task.params
@@ -70,15 +69,16 @@ def run(task):
 
     schema_tables = sorted(table.name for table in tables.ALL)
     reads = [
-        ("sys_store_app", encode_query({"scope": params["spoke_scope"]}),
+        ("sys_store_app", {"scope": params["spoke_scope"]},
          ["sys_id", "name", "scope", "active", "version"], None),
-        ("v_plugin", "idIN" + _join(params["required_plugins"]), ["id", "name", "active", "version"], None),
-        ("sys_alias", encode_query({"id": params["alias"]}), tables.SYS_ALIAS.read_fields(), None),
+        ("v_plugin", Query().where("id", "IN", sorted(set(params["required_plugins"]))),
+         ["id", "name", "active", "version"], None),
+        ("sys_alias", {"id": params["alias"]}, tables.SYS_ALIAS.read_fields(), None),
     ]
     if client.user:
-        reads.append(("sys_user_has_role", "user.user_name=%s^role.name=admin" % client.user, ["sys_id"], 1))
+        reads.append(("sys_user_has_role", {"user.user_name": client.user, "role.name": "admin"}, ["sys_id"], 1))
     if params["check_schema"]:
-        reads.append(("sys_db_object", "nameIN" + _join(schema_tables),
+        reads.append(("sys_db_object", Query().where("name", "IN", schema_tables),
                       ["name", "super_class.name", "super_class.super_class.name"], None))
     answers = client.list_many(reads, return_errors=True)
     store_apps, plugins, aliases = answers[0], answers[1], answers[2]
@@ -91,10 +91,10 @@ def run(task):
     # Second round trip: what depends on the first (alias sys_id, table inheritance).
     second = []
     if alias:
-        second.append(("var_dictionary", encode_query({"model": alias["sys_id"]}),
+        second.append(("var_dictionary", {"model": alias["sys_id"]},
                        tables.VAR_DICTIONARY.read_fields(), None))
         if alias.get("configuration_template"):
-            second.append(("sys_alias_templates", encode_query({"sys_id": alias["configuration_template"]}),
+            second.append(("sys_alias_templates", {"sys_id": alias["configuration_template"]},
                            ["sys_id", "name", "default_data_template"], 1))
     if params["check_schema"]:
         db_objects = answers[-1]
@@ -102,21 +102,27 @@ def run(task):
         schema_fields = set(field for table in tables.ALL for field in table.fields if field not in SYSTEM_FIELDS)
         dictionary_tables = set(schema_tables) | set(parent for chain in (hierarchy or {}).values()
                                                      for parent in chain)
-        second.append(("sys_dictionary", "nameIN%s^elementIN%s" % (_join(dictionary_tables), _join(schema_fields)),
+        second.append(("sys_dictionary", Query().where("name", "IN", sorted(dictionary_tables)).where(
+                           "element", "IN", sorted(schema_fields)),
                        ["name", "element", "internal_type"], None))
     second_answers = client.list_many(second, return_errors=True) if second else []
 
     if alias:
         facts["alias"] = _alias_facts(alias, second_answers[0], second_answers[1]
                                       if alias.get("configuration_template") else None, problems)
+        _attribute_problems(facts["alias"], second_answers[0], params, problems, client.host)
     else:
         facts["alias"] = None
-        if not isinstance(aliases, HTTPError):
+        if not _failed(aliases):
             problems.append(
                 "The Jira spoke's connection alias %s is missing on %s: install or repair the Jira spoke "
                 "(the alias ships with it)." % (params["alias"], client.host))
     if params["check_schema"]:
         facts["schema"] = _schema_facts(hierarchy, second_answers[-1], problems)
+        for missing in facts["schema"]["missing_optional"]:
+            task.warn("Field %s.%s does not exist on %s: the collection only reads or reports it, or writes it when an "
+                      "option asks, so the set-up goes on; what needs it reports that it cannot tell." % (
+                          missing["table"], missing["field"], client.host))
 
     facts["ok"] = not problems
     if problems and params["fail_on_problems"]:
@@ -128,8 +134,13 @@ def run(task):
     return facts
 
 
+def _failed(answer):
+    """Whether a read of list_many(return_errors=True) failed (refused, or rows that did not match the query)."""
+    return isinstance(answer, SnowspokeError)
+
+
 def _first(records, table, problems):
-    if isinstance(records, HTTPError):
+    if _failed(records):
         problems.append("Cannot read %s: %s" % (table, records))
         return None
     return records[0] if records else None
@@ -138,7 +149,7 @@ def _first(records, table, problems):
 def _spoke_facts(records, scope, problems, host):
     app = _first(records, "sys_store_app", problems)
     if app is None:
-        if not isinstance(records, HTTPError):
+        if not _failed(records):
             problems.append(
                 "The Jira spoke (%s) is not installed on %s: install it from the ServiceNow Store (it needs an "
                 "IntegrationHub subscription), then run again." % (scope, host))
@@ -156,7 +167,7 @@ def _spoke_facts(records, scope, problems, host):
 
 
 def _plugin_facts(records, required, problems):
-    if isinstance(records, HTTPError):
+    if _failed(records):
         problems.append("Cannot read the plugin list (v_plugin): %s" % records)
         return []
     by_id = dict((record.get("id"), record) for record in records)
@@ -177,7 +188,7 @@ def _user_facts(client, role_rows, problems):
         return {"name": None, "admin": None,
                 "note": "The admin role is not checked for %s: the user name is not known." %
                         client.describe_identity()}
-    if isinstance(role_rows, HTTPError):
+    if _failed(role_rows):
         problems.append("Cannot read the roles of user %r (%s): the set-up needs the admin role." % (
             client.user, role_rows.message))
         return {"name": client.user, "admin": False}
@@ -195,7 +206,7 @@ def _alias_facts(alias, definitions, templates, problems):
         "multiple_connections": is_true(alias.get("multiple_connections")),
         "sys_scope": alias.get("sys_scope"), "attributes": [], "configuration_template": None,
     }
-    if isinstance(definitions, HTTPError):
+    if _failed(definitions):
         problems.append("Cannot read the alias's attribute definitions (var_dictionary): %s" % definitions)
     else:
         facts["attributes"] = sorted(({
@@ -217,7 +228,7 @@ def _alias_facts(alias, definitions, templates, problems):
 
 def _hierarchy(db_objects, problems):
     """{table: [parent, grandparent, ...]} for every table the collection uses; missing tables -> problems."""
-    if isinstance(db_objects, HTTPError):
+    if _failed(db_objects):
         problems.append("Cannot read the table list (sys_db_object): %s" % db_objects)
         return None
     by_name = dict((row.get("name"), row) for row in db_objects)
@@ -232,11 +243,13 @@ def _hierarchy(db_objects, problems):
 
 
 def _schema_facts(hierarchy, dictionary, problems):
-    facts = {"checked": True, "missing_tables": [], "missing_fields": []}
+    """Missing tables and fields: a required one (the set-up writes it or finds records by it) is a problem that
+    stops the set-up before any write; an optional one (only read or reported) is listed in missing_optional."""
+    facts = {"checked": True, "missing_tables": [], "missing_fields": [], "missing_optional": []}
     if hierarchy is None:
         facts["checked"] = False
         return facts
-    if isinstance(dictionary, HTTPError):
+    if _failed(dictionary):
         problems.append("Cannot read the data dictionary (sys_dictionary): %s" % dictionary)
         facts["checked"] = False
         return facts
@@ -248,9 +261,26 @@ def _schema_facts(hierarchy, dictionary, problems):
             continue
         owners = [table.name] + hierarchy[table.name]
         for field in table.fields:
-            if field in SYSTEM_FIELDS:
+            if field in SYSTEM_FIELDS or any((owner, field) in defined for owner in owners):
                 continue
-            if not any((owner, field) in defined for owner in owners):
-                facts["missing_fields"].append({"table": table.name, "field": field})
-                problems.append("Field %s.%s (%s) does not exist on this instance." % (table.name, field, table.label))
+            if field in table.optional:
+                facts["missing_optional"].append({"table": table.name, "field": field})
+                continue
+            facts["missing_fields"].append({"table": table.name, "field": field})
+            problems.append("Field %s.%s (%s) does not exist on this instance: the set-up writes it or finds "
+                            "records by it." % (table.name, field, table.label))
     return facts
+
+
+def _attribute_problems(alias_facts, definitions, params, problems, host):
+    """The attributes every connection gets must be defined on the alias where the collection looks for them."""
+    if _failed(definitions):
+        return  # reported by _alias_facts
+    defined = set(row["element"] for row in alias_facts["attributes"])
+    missing = [name for name in params["required_attributes"] if name not in defined]
+    if missing:
+        problems.append(
+            "The alias %s has no definition of attribute %s where the collection looks for it (var_dictionary rows "
+            "with model = the alias) on %s: this instance keeps connection attributes some other way, so the "
+            "set-up cannot value them. Run playbooks/discover.yml and see docs/live-instance.md." % (
+                alias_facts.get("id") or alias_facts["sys_id"], ", ".join(missing), host))
