@@ -108,3 +108,28 @@ class FakeClient:
     def delete(self, table, sys_id):
         self.calls.append(("delete", table, sys_id))
         return self.tables.get(table, {}).pop(sys_id, None) is not None
+
+    def list_many(self, reads, return_errors=False):
+        del return_errors  # the fake refuses nothing
+        return [self.list(table, query, fields=fields, limit=limit) for table, query, fields, limit in reads]
+
+
+class FakeTask:
+    """The TaskContext a module's logic gets, around a FakeClient."""
+
+    def __init__(self, client, params, check_mode=False):
+        self.servicenow = client
+        self.params = params
+        self.check_mode = check_mode
+        self.warnings = []
+        self.lines = []
+
+    def reconciler(self):
+        from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.records import Reconciler
+        return Reconciler(self.servicenow, check_mode=self.check_mode, warn=self.warn)
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def log(self, message):
+        self.lines.append(message)

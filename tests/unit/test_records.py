@@ -266,3 +266,39 @@ def test_child_set_of_a_parent_that_does_not_exist_yet():
                               scopes("a", "b"), purge=True)
     assert state.added == ["a", "b"] and client.calls == []
     assert check.diff()["before"]["oauth_entity_scope"] == []
+
+
+# -- guards: each of these tests fails when its guard is removed ------------------------------------------------
+def test_a_value_a_business_rule_changed_fails_the_verification_naming_table_record_and_field():
+    client = FakeClient({"oauth_entity": REGISTRY_FIELDS})
+    create = client.create
+
+    def rewriting_create(table, data, fields=None, display_value_input=False):
+        return create(table, dict(data, auth_url="https://rewritten.example.com"), fields, display_value_input)
+
+    client.create = rewriting_create
+    with pytest.raises(RecordError) as error:
+        registry(Reconciler(client))
+    assert "stored 'https://rewritten.example.com' in oauth_entity.auth_url" in str(error.value)
+    assert error.value.details["field"] == "auth_url"
+
+
+def test_a_name_that_differs_only_in_case_is_renamed():
+    """ServiceNow finds "jira" for name=Jira (case-insensitive): the record is renamed, not left as it was."""
+    client = FakeClient({"oauth_entity": REGISTRY_FIELDS})
+    sys_id = registry(Reconciler(client)).sys_id
+    client.tables["oauth_entity"][sys_id]["name"] = "jira"
+    client.calls.clear()
+    state = Reconciler(client).present("oauth_entity", {"name": "Jira"}, {"client_id": "cid"})
+    assert state.changed_fields == ["name"] and client.tables["oauth_entity"][sys_id]["name"] == "Jira"
+    assert [call[:4] for call in client.writes] == [("update", "oauth_entity", sys_id, ["name"])]
+
+
+def test_a_desired_field_the_instance_does_not_return_stops_before_any_write():
+    client = FakeClient({"oauth_entity": REGISTRY_FIELDS})
+    registry(Reconciler(client))
+    client.schema["oauth_entity"] = REGISTRY_FIELDS - {"access_token_lifespan"}
+    client.calls.clear()
+    with pytest.raises(RecordError, match="oauth_entity has no field access_token_lifespan"):
+        registry(Reconciler(client), desired={"auth_url": "https://other.example.com"})
+    assert client.writes == []

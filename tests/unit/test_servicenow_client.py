@@ -214,3 +214,17 @@ def test_html_answers(server, connect, instance, switch, fragment):
         connect(instance, **admin(instance))
     with pytest.raises(UnexpectedContentError, match=fragment):
         client.list("sys_user")
+
+
+def test_a_batched_read_of_a_page_or_more_reads_every_row(server, connect, instance):
+    """A Batch API item answers one page (1,000 rows): the rest is read until X-Total-Count is reached."""
+    for index in range(1003):
+        instance.insert("sys_user", user_name="batch%04d" % index)
+    client = connect(instance, **admin(instance))
+    server.log.clear()
+    users, aliases = client.list_many([("sys_user", Query().where("user_name", "STARTSWITH", "batch"), ["user_name"],
+                                        None), ("sys_alias", {"id": "sn_jira_spoke.Jira"}, ["id"], None)])
+    assert len(users) == 1003 and len(set(u["user_name"] for u in users)) == 1003 and len(aliases) == 1
+    assert [e.path for e in server.log.entries(label=instance.name)] == ["/api/now/v1/batch",
+                                                                        "/api/now/table/sys_user"]
+
