@@ -24,7 +24,7 @@ def test_discover_fresh_configured_and_bare_instances(ansible, instance, emulato
             task("connection", "servicenow_http_connection",
                  {"name": "Jira connection", "credential": "Jira basic", "connection_url": GATEWAY,
                   "attributes": {"api_version": "2", "server_type": "cloud"}}),
-            task("child alias", "servicenow_connection_alias", {"name": "Jira beta"}),
+            task("child alias", "servicenow_connection_alias", {"name": "Jira_beta"}),
         ], instance=configured)).assert_ok()
         targets = (instance, configured, bare)
         writes = [WriteLog(emulator, target) for target in targets]
@@ -57,8 +57,8 @@ def test_discover_fresh_configured_and_bare_instances(ansible, instance, emulato
         assert all(line.startswith("http_connection | %s | " % record["sys_id"]) for line in done["attribute_values"])
         assert done["unconfirmed_facts"]["attribute_values"].startswith("CONFIRMED: 2 sys_variable_value rows")
         assert done["credentials"] == ["Jira basic | basic_auth_credentials"]
-        assert done["child_aliases"] == ["global.Jira beta in scope global"]
-        assert "global.Jira beta in scope global" in done["unconfirmed_facts"]["child_alias_scope"]
+        assert done["child_aliases"] == ["global.Jira_beta in scope global"]
+        assert "global.Jira_beta in scope global" in done["unconfirmed_facts"]["child_alias_scope"]
         assert "shipped alias is in scope sn_jira_spoke" in done["unconfirmed_facts"]["child_alias_scope"]
 
         missing = run.task(SUMMARY, host=bare.name)["result"]["msg"]

@@ -6,7 +6,7 @@ from tests.integration.conftest import play
 from tests.integration.test_servicenow_common import WriteLog, diff_of, result, status, table_path, task, warnings_of
 
 MODULE = "servicenow_connection_alias"
-CHILD = "Jira beta site"
+CHILD = "Jira_beta_site"
 
 
 def alias_task(title, check_mode=None, ignore_errors=None, **options):

@@ -153,7 +153,7 @@ def test_child_alias_and_other_servers(ansible, instance, emulator):
                     password=fake_secret("api-token"))
     writes = WriteLog(emulator, instance)
     run = ansible(play([
-        task("child", "servicenow_connection_alias", {"name": "Jira beta"}, register="child"),
+        task("child", "servicenow_connection_alias", {"name": "Jira_beta"}, register="child"),
         connection_task("beta", name="beta", alias="{{ child.alias.sys_id }}", credential="basic",
                         connection_url=GATEWAY.upper().replace("HTTPS://", "https://"), attributes=ATTRIBUTES),
         connection_task("server", name="server", credential="basic", active=False,

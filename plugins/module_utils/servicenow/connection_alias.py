@@ -14,6 +14,7 @@ spoke's.
 from __future__ import annotations
 
 import json
+import re
 
 from ..common.errors import RecordError
 from . import attributes, lookups, tables
@@ -28,6 +29,8 @@ ARGUMENT_SPEC = {
     "force": {"type": "bool", "default": False},
 }
 MODULE_KWARGS = {}
+# ServiceNow docs: "An alias can only contain alpha, number, and underscore characters" (records with spaces exist).
+DOCUMENTED_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 def run(task):
@@ -56,6 +59,9 @@ def run(task):
         state = reconciler.absent("sys_alias", current=current, label="sys_alias")
         return {"changed": state.changed, "alias": None, "parent": _describe(parent), "diff": reconciler.diff()}
 
+    if not DOCUMENTED_NAME.match(params["name"]):
+        task.warn("Alias name %r has characters other than letters, digits and '_', which ServiceNow documents as the "
+                  "only ones an alias may contain: an instance that enforces it refuses the name." % params["name"])
     desired = {
         "type": parent.get("type") or "connection",
         "connection_type": parent.get("connection_type") or "http_connection",
