@@ -15,12 +15,14 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# (fragment file, module_utils module, table attribute, description of the fragment)
+# (fragment file, module_utils module, table attribute, description of the fragment, {extra fragment: table})
 FRAGMENTS = [
     ("servicenow.py", "servicenow.options", "INSTANCE",
-     "The instance option shared by every ServiceNow module (generated from module_utils/servicenow/options.py)."),
+     "The instance option shared by every ServiceNow module (generated from module_utils/servicenow/options.py).",
+     {}),
     ("jira.py", "jira.options", "JIRA",
-     "The connection options shared by the Jira Cloud modules (generated from module_utils/jira/options.py)."),
+     "The connection options shared by the Jira Cloud modules (generated from module_utils/jira/options.py).",
+     {"CONNECTION": "CONNECTION"}),
 ]
 
 HEADER = '''# -*- coding: utf-8 -*-
@@ -46,12 +48,18 @@ def collection_importable():
     sys.path.insert(0, base)
 
 
-def render(module_name, table_name, description):
+def _options(table):
+    return yaml.safe_dump({"options": table.documentation()}, sort_keys=False, width=110, default_flow_style=False)
+
+
+def render(module_name, table_name, description, extra):
     module = importlib.import_module("ansible_collections.snowspoke.jira.plugins.module_utils." + module_name)
-    table = getattr(module, table_name)
-    body = yaml.safe_dump({"options": table.documentation()}, sort_keys=False, width=110, default_flow_style=False)
     source = module_name.replace(".", "/") + ".py"
-    return HEADER.format(source=source, description=description) + body + '"""\n'
+    text = HEADER.format(source=source, description=description) + _options(getattr(module, table_name)) + '"""\n'
+    for attribute, extra_table in sorted(extra.items()):
+        text += '\n    # The %s table of %s.\n    %s = r"""\n%s"""\n' % (extra_table, source, attribute,
+                                                             _options(getattr(module, extra_table)))
+    return text
 
 
 def main():
@@ -60,9 +68,9 @@ def main():
     args = parser.parse_args()
     collection_importable()
     stale = []
-    for filename, module_name, table_name, description in FRAGMENTS:
+    for filename, module_name, table_name, description, extra in FRAGMENTS:
         path = os.path.join(ROOT, "plugins", "doc_fragments", filename)
-        text = render(module_name, table_name, description)
+        text = render(module_name, table_name, description, extra)
         current = open(path, encoding="utf-8").read() if os.path.exists(path) else None
         if current == text:
             continue

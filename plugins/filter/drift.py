@@ -55,14 +55,12 @@ def _results(value):
             yield from _results(item)
 
 
-def _diff_of(result, table):
-    """(before, after) of a record in the result's diff (present with --diff), matched by table or label."""
+def _diff_of(result, change):
+    """(before, after) of a change's record in the result's diff (present with --diff): its entry has the change's
+    ``key`` (table and record), exactly."""
     diff = result.get("diff") or {}
-    before, after = diff.get("before") or {}, diff.get("after") or {}
-    for label in set(before) | set(after):
-        if label == table or label.startswith(table + " "):
-            return before.get(label), after.get(label)
-    return None, None
+    key = change.get("key")
+    return (diff.get("before") or {}).get(key), (diff.get("after") or {}).get(key)
 
 
 def _line(change, result):
@@ -73,7 +71,7 @@ def _line(change, result):
         parts = ["%s %s" % (verb, ", ".join(str(key) for key in change[key]))
                  for verb, key in (("add", "added"), ("update", "updated"), ("remove", "removed")) if change.get(key)]
         return "update %s of %s: %s" % (table, _short(record), "; ".join(parts))
-    before, after = _diff_of(result, table)
+    before, after = _diff_of(result, change)
     fields = change.get("fields") or []
     if isinstance(before, dict) and isinstance(after, dict):
         shown = ", ".join("%s %s -> %s" % (field, _short(before.get(field)), _short(after.get(field)))

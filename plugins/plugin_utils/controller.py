@@ -66,6 +66,7 @@ class ControllerAction(ActionBase):
         task = TaskContext(validation.validated_parameters, check_mode=self._task.check_mode, diff=self._task.diff,
                            verbosity=display.verbosity)
         host = task_vars.get("inventory_hostname") if task_vars else None
+        task.on_progress = lambda message: display.display(remove_values(message, no_log_values))
         try:
             outcome = task.success(self.LOGIC.run(task))
         except SnowspokeError as exc:

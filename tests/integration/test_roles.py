@@ -70,7 +70,7 @@ def test_basic_setup(ansible, emulator, instance):
                                          "api_token": token}])
     first = lifecycle(ansible, emulator, instance, inv, [token, instance.admin_password])
     summary = first.task("Summary")["result"]["msg"]
-    assert summary["connections"] == ["Jira acme connection -> %s" % site.url]
+    assert summary["connections"] == ["Jira acme connection -> %s (shipped alias sn_jira_spoke.Jira)" % site.url]
 
 
 def test_oauth_setup_two_sites(ansible, emulator, instance):
@@ -91,7 +91,7 @@ def test_oauth_setup_two_sites(ansible, emulator, instance):
             assert instance.consent("Jira %s OAuth credential" % name, atlassian_user=admin.email)["ok"]
 
     first = lifecycle(ansible, emulator, instance, inv, secrets, after_first=consent)
-    consents = first.task("Record what is set up")["result"]["ansible_facts"]["oauth_setup_result"]["consents"]
+    consents = [entry["consent"] for entry in first.task("Jira spoke set-up")["result"]["sites"]]
     assert [c["consent_given"] for c in consents] == [False, False]
     assert all(c["consent_url"].startswith(instance.url + "/oauth_initiator.do?") for c in consents)
 
@@ -106,7 +106,7 @@ def test_oauth_client_credentials(ansible, emulator, instance):
                                          "client_secret": app.client_secret}],
                     snowspoke_grant_type="client_credentials")
     first = lifecycle(ansible, emulator, instance, inv, [app.client_secret, instance.admin_password])
-    consents = first.task("Record what is set up")["result"]["ansible_facts"]["oauth_setup_result"]["consents"]
+    consents = [entry["consent"] for entry in first.task("Jira spoke set-up")["result"]["sites"]]
     assert consents[0]["grant_type"] == "client_credentials" and consents[0]["consent_url"] is None
 
 
@@ -119,7 +119,7 @@ def test_missing_prerequisite_stops_before_any_write(ansible, emulator, instance
     assert run.rc != 0
     assert not emulator.log.writes(label=instance.name)
     failed = run.failed[0]
-    assert failed["task"].endswith("Pre-flight - spoke, plugins, admin role and schema")
+    assert failed["task"] == "Jira spoke set-up" and "is not ready for the Jira spoke set-up" in failed["result"]["msg"]
     assert "activate it" in failed["result"]["msg"]
     run.assert_no_secret("not-used-secret", instance.admin_password)
 
@@ -134,7 +134,7 @@ def test_basic_setup_with_a_scoped_token_uses_the_gateway(ansible, emulator, ins
     connection = instance.records("http_connection")[0]
     assert connection["connection_url"] == "https://api.atlassian.com/ex/jira/%s" % site.cloud_id
     assert run.task("Summary")["result"]["msg"]["connections"] == [
-        "Jira acme connection -> https://api.atlassian.com/ex/jira/%s" % site.cloud_id]
+        "Jira acme connection -> https://api.atlassian.com/ex/jira/%s (shipped alias sn_jira_spoke.Jira)" % site.cloud_id]
     run.assert_no_secret(token)
 
 
@@ -151,10 +151,9 @@ def test_oauth_setup_probes_granted_scopes_with_a_given_access_token(ansible, em
                                          "client_secret": app.client_secret, "access_token": token}])
     run = ansible(SITE, inventory=inv)
     assert run.rc != 0 and not emulator.log.writes(label=instance.name)
-    # The task is no_log (it passes the token): its result is censored, but the error line still says what is missing.
-    assert run.failed[0]["result"].get("censored")
-    error = [line for line in run.output.splitlines() if line.startswith("[ERROR]")][0]
-    assert "read:jql:jira" in error and "write:sprint:jira-software" in error
+    # The module masks the secrets itself (no task-level no_log): the failure names what is missing.
+    message = run.failed[0]["result"]["msg"]
+    assert "read:jql:jira" in message and "write:sprint:jira-software" in message
     run.assert_no_secret(token, app.client_secret)
 
 

@@ -28,7 +28,7 @@ def test_child_alias_lifecycle(ansible, instance, emulator):
 
     run = ansible(play([alias_task("create")], instance=instance), check=True, diff=True).assert_ok()
     assert writes.new() == [] and status(run, "create") == "changed"
-    after = diff_of(run, "create")["after"]["sys_alias"]
+    after = diff_of(run, "create")["after"]["sys_alias " + CHILD]
     assert after == {"name": CHILD, "parent": JIRA_ALIAS_ID, "type": "connection",
                      "connection_type": "http_connection", "multiple_connections": "false",
                      "configuration_template": JIRA_TEMPLATE_ID}
@@ -63,7 +63,7 @@ def test_child_alias_lifecycle(ansible, instance, emulator):
     run = ansible(play([alias_task("check")], instance=instance), check=True, diff=True).assert_ok()
     assert writes.new() == [] and status(run, "check") == "changed"
     diff = diff_of(run, "check")
-    before, after = diff["before"]["sys_alias"], diff["after"]["sys_alias"]
+    before, after = diff["before"]["sys_alias " + CHILD], diff["after"]["sys_alias " + CHILD]
     assert (before["multiple_connections"], after["multiple_connections"]) == ("true", "false")
     assert [field for field in after if after[field] != before.get(field)] == ["multiple_connections"]
 

@@ -7,6 +7,7 @@ from tests.integration.test_servicenow_common import (
 
 MODULE = "servicenow_credential"
 BASIC = "Jira cloud basic credential"
+BASIC_KEY = "basic_auth_credentials " + BASIC  # diffs are keyed by table and record
 
 
 def credential_task(name, options, **keywords):
@@ -23,7 +24,7 @@ def test_basic_auth_lifecycle_and_update_secret(ansible, instance, emulator):
 
     run = ansible(play([credential_task("create", desired)], instance=instance), check=True, diff=True).assert_ok()
     assert writes.new() == [] and status(run, "create") == "changed"
-    after = diff_of(run, "create")["after"]["basic_auth_credentials"]
+    after = diff_of(run, "create")["after"][BASIC_KEY]
     assert after["password"] == "******** (new value)" and after["user_name"] == "jira-bot@example.com"
 
     run = ansible(play([credential_task("create", desired), credential_task("rerun", desired),
@@ -44,7 +45,7 @@ def test_basic_auth_lifecycle_and_update_secret(ansible, instance, emulator):
     run = ansible(play([credential_task("check", desired)], instance=instance), check=True, diff=True).assert_ok()
     assert writes.new() == [] and status(run, "check") == "changed"
     diff = diff_of(run, "check")
-    before, after = diff["before"]["basic_auth_credentials"], diff["after"]["basic_auth_credentials"]
+    before, after = diff["before"][BASIC_KEY], diff["after"][BASIC_KEY]
     assert before["user_name"] == "someone-else@example.com" and after["user_name"] == "jira-bot@example.com"
     assert [field for field in after if after[field] != before.get(field)] == ["user_name"]
     assert before["password"] == after["password"] == "********"
@@ -67,7 +68,7 @@ def test_basic_auth_lifecycle_and_update_secret(ansible, instance, emulator):
                        instance=instance), diff=True).assert_ok()
     run.assert_no_secret(token, new_token)
     assert [status(run, name) for name in ("always", "always again")] == ["changed", "changed"]
-    assert diff_of(run, "always")["after"]["basic_auth_credentials"]["password"] == "******** (new value)"
+    assert diff_of(run, "always")["after"][BASIC_KEY]["password"] == "******** (new value)"
     assert writes.new() == [("PATCH", table_path("basic_auth_credentials", record["sys_id"]))]
     assert instance.clear_value("basic_auth_credentials", record["sys_id"], "password") == new_token
 
@@ -112,8 +113,8 @@ def test_api_key_and_oauth_credentials(ansible, instance, emulator):
     assert credential["oauth_entity_profile"] == beta["sys_id"]
     assert result(run, "by registry")["credential"]["oauth_entity_profile"] == alpha["sys_id"]
     moved = diff_of(run, "moved")
-    assert moved["before"]["oauth_2_0_credentials"]["oauth_entity_profile"] == alpha["sys_id"]
-    assert moved["after"]["oauth_2_0_credentials"]["oauth_entity_profile"] == beta["sys_id"]
+    assert moved["before"]["oauth_2_0_credentials Jira OAuth"]["oauth_entity_profile"] == alpha["sys_id"]
+    assert moved["after"]["oauth_2_0_credentials Jira OAuth"]["oauth_entity_profile"] == beta["sys_id"]
     assert sorted(writes.new()) == sorted([
         ("POST", table_path("api_key_credentials")), ("PATCH", table_path("api_key_credentials", key_record["sys_id"])),
         ("POST", table_path("oauth_2_0_credentials")), ("PATCH", table_path("oauth_2_0_credentials",

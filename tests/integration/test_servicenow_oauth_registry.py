@@ -7,6 +7,11 @@ from tests.integration.test_servicenow_common import (
 
 MODULE = "servicenow_oauth_registry"
 NAME = "Jira cloud OAuth app registry"
+# Diffs are keyed by table and record: the registry by its name, its children by the registry's (or profile's).
+REGISTRY = "oauth_entity " + NAME
+SCOPES_KEY = "oauth_entity_scope " + NAME
+PROFILE_KEY = "oauth_entity_profile " + NAME + " default_profile"
+PROFILE_SCOPES_KEY = "oauth_entity_profile_scope " + NAME + " default_profile"
 SCOPES = ["read:jira-work", "write:jira-work", "offline_access"]
 TOKEN_URL = "https://auth.atlassian.com/oauth/token"
 
@@ -54,11 +59,11 @@ def test_lifecycle_per_scope(ansible, instance, emulator):
     assert writes.new() == []
     assert status(run, "create") == "changed"
     after = diff_of(run, "create")["after"]
-    assert after["oauth_entity"]["client_secret"] == "******** (new value)"
-    assert after["oauth_entity"]["auth_url"] == "https://auth.atlassian.com/authorize"
-    assert after["oauth_entity_profile"]["name"] == NAME + " default_profile"
-    assert sorted(row["oauth_entity_scope"] for row in after["oauth_entity_scope"]) == sorted(SCOPES)
-    assert len(after["oauth_entity_profile_scope"]) == len(SCOPES)
+    assert after[REGISTRY]["client_secret"] == "******** (new value)"
+    assert after[REGISTRY]["auth_url"] == "https://auth.atlassian.com/authorize"
+    assert after[PROFILE_KEY]["name"] == NAME + " default_profile"
+    assert sorted(row["oauth_entity_scope"] for row in after[SCOPES_KEY]) == sorted(SCOPES)
+    assert len(after[PROFILE_SCOPES_KEY]) == len(SCOPES)
     assert "redirect URL" in warnings_of(run, "create")
 
     # 2. apply, rerun, check: one run of writes, then nothing.
@@ -90,13 +95,13 @@ def test_lifecycle_per_scope(ansible, instance, emulator):
     assert writes.new() == []
     assert status(run, "check") == "changed"
     diff = diff_of(run, "check")
-    assert list(diff["before"]) == ["oauth_entity"] and list(diff["after"]) == ["oauth_entity"]
-    assert diff["before"]["oauth_entity"]["token_url"] == "https://auth.example.com/oauth/token"
-    assert diff["after"]["oauth_entity"]["token_url"] == TOKEN_URL
-    changed = [field for field in diff["after"]["oauth_entity"]
-               if diff["after"]["oauth_entity"][field] != diff["before"]["oauth_entity"].get(field)]
+    assert list(diff["before"]) == [REGISTRY] and list(diff["after"]) == [REGISTRY]
+    assert diff["before"][REGISTRY]["token_url"] == "https://auth.example.com/oauth/token"
+    assert diff["after"][REGISTRY]["token_url"] == TOKEN_URL
+    changed = [field for field in diff["after"][REGISTRY]
+               if diff["after"][REGISTRY][field] != diff["before"][REGISTRY].get(field)]
     assert changed == ["token_url"]
-    assert diff["before"]["oauth_entity"]["client_secret"] == "********"  # masked, not even the sealed form
+    assert diff["before"][REGISTRY]["client_secret"] == "********"  # masked, not even the sealed form
     run.assert_no_secret(registry["client_secret"])
 
     # 4. apply repairs exactly that field (one PATCH of the registry), then the check is clean again.
@@ -117,7 +122,7 @@ def test_lifecycle_per_scope(ansible, instance, emulator):
     assert {method for method, _path in deleted} == {"DELETE"}
     assert len(deleted) == 1 + len(SCOPES) + 1 + len(SCOPES)  # registry, scopes, profile, profile scopes
     assert result(run, "absent")["deleted"]["scopes"] == len(SCOPES)
-    assert diff_of(run, "absent")["after"]["oauth_entity"] is None
+    assert diff_of(run, "absent")["after"][REGISTRY] is None
 
 
 def test_grouped_scopes_purge_and_client_credentials(ansible, instance, emulator):
@@ -160,8 +165,8 @@ def test_grouped_scopes_purge_and_client_credentials(ansible, instance, emulator
     assert_profile_mirrors_scopes(instance)
     mirrored_extra = instance.records("oauth_entity_profile_scope", "oauth_entity_scope=%s" % extra)[0]["sys_id"]
     purge_diff = diff_of(run, "purge")
-    assert [row["name"] for row in purge_diff["before"]["oauth_entity_scope"]] == ["Classic", "Extra", "Granular"]
-    assert [row["name"] for row in purge_diff["after"]["oauth_entity_scope"]] == ["Classic", "Granular"]
+    assert [row["name"] for row in purge_diff["before"][SCOPES_KEY]] == ["Classic", "Extra", "Granular"]
+    assert [row["name"] for row in purge_diff["after"][SCOPES_KEY]] == ["Classic", "Granular"]
 
     run = ansible(play([registry_task("purge", **desired), registry_task("purge again", **desired)],
                        instance=instance)).assert_ok()

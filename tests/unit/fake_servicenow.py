@@ -133,3 +133,26 @@ class FakeTask:
 
     def log(self, message):
         self.lines.append(message)
+
+    def progress(self, message):
+        self.lines.append(message)
+
+
+def _write_one(self, write):
+    """One queued write (writes.Write) through create/update/delete, like the real client's write_one."""
+    if write.method == "POST":
+        return self.create(write.table, write.payload(), write.fields, write.display_value_input)
+    if write.method == "PATCH":
+        return self.update(write.table, write.sys_id, write.payload(), write.fields, write.display_value_input)
+    self.delete(write.table, write.sys_id)
+    return None
+
+
+def _write_many(self, writes):
+    """A batch of independent writes: answered in order, each like a single request."""
+    self.calls.append(("batch", len(writes)))
+    return [("ok", self.write_one(write)) for write in writes]
+
+
+FakeClient.write_one = _write_one
+FakeClient.write_many = _write_many

@@ -9,13 +9,13 @@ from ansible_collections.snowspoke.jira.plugins.filter.spoke_plan import spoke_p
 from ansible_collections.snowspoke.jira.plugins.module_utils.jira import scopes
 
 
-def test_plan_names_records_per_site_and_puts_further_sites_on_child_aliases():
+def test_plan_names_records_per_site():
     plan = spoke_plan([{"url": "https://acme.atlassian.net/"}, {"name": "Beta", "url": "https://b.atlassian.net"}],
                       "basic")
     assert plan[0] == {"index": 0, "name": "acme", "url": "https://acme.atlassian.net", "cloud_id": None,
-                       "alias": "sn_jira_spoke.Jira", "child_alias": None, "credential": "Jira acme basic credential",
+                       "child_alias": "Jira_acme", "alias_choice": None, "credential": "Jira acme basic credential",
                        "connection": "Jira acme connection", "connection_url": None}
-    assert plan[1]["alias"] is None and plan[1]["child_alias"] == "Jira_Beta"
+    assert plan[1]["child_alias"] == "Jira_Beta"
     assert "api_token" not in plan[0] and "registry" not in plan[0]
 
 
@@ -25,7 +25,7 @@ def test_plan_oauth_defaults_follow_the_grant():
         {"url": "https://b.atlassian.net", "grant_type": "client_credentials", "registry_name": "Mine"}],
         "oauth", prefix="JS")
     assert code["registry"] == "JS a OAuth registry" and code["scopes"] == list(scopes.PRESETS["seed"])
-    assert code["scope_groups"] is None and code["required_scopes"] == "seed"
+    assert code["scope_groups"] is None and code["required_scopes"] == list(scopes.PRESETS["seed"])
     assert service["registry"] == "Mine" and service["scopes"] is None
     assert service["scope_groups"] == {"Classic": list(scopes.SEED_CLASSIC), "Granular": list(scopes.SEED_GRANULAR)}
     assert "offline_access" not in service["required_scopes"]
@@ -34,10 +34,10 @@ def test_plan_oauth_defaults_follow_the_grant():
 
 @pytest.mark.parametrize("sites,fragment", [
     ([], "at least one Jira site"),
-    ([{"name": "x"}], "has no url"),
-    ([{"url": "https://a.atlassian.net"}, {"url": "https://A.atlassian.net", "name": "other"}], "listed twice"),
-    ([{"url": "https://a.atlassian.net"}, {"url": "https://b.atlassian.net", "name": "A"}], "two Jira sites are named"),
-    ([{"url": "https://jira.example.com"}], "needs a name"),
+    ([{"name": "x"}], "url is required"),
+    ([{"url": "https://a.atlassian.net"}, {"url": "https://A.atlassian.net", "name": "other"}], "the same url"),
+    ([{"url": "https://a.atlassian.net"}, {"url": "https://b.atlassian.net", "name": "A"}], "the same name"),
+    ([{"url": "https://jira.example.com"}], "is not a Jira Cloud site"),
 ])
 def test_plan_refuses_ambiguous_sites(sites, fragment):
     with pytest.raises(AnsibleFilterError, match=fragment):
@@ -45,16 +45,18 @@ def test_plan_refuses_ambiguous_sites(sites, fragment):
 
 
 def test_plan_refuses_an_unknown_grant():
-    with pytest.raises(AnsibleFilterError, match="unknown grant_type"):
+    with pytest.raises(AnsibleFilterError, match="grant_type must be"):
         spoke_plan([{"url": "https://a.atlassian.net", "grant_type": "implicit"}], "oauth")
 
 
 def test_drift_lines_with_and_without_diff():
     created = {"changed": True, "changes": [{"action": "create", "table": "oauth_entity", "record": "Jira a"}]}
     updated = {"changed": True, "changes": [{"action": "update", "table": "http_connection", "record": "Jira a",
-                                             "fields": ["connection_url"]}],
-               "diff": {"before": {"http_connection": {"connection_url": "https://x"}},
-                        "after": {"http_connection": {"connection_url": "https://y"}}}}
+                                             "key": "http_connection Jira a", "fields": ["connection_url"]}],
+               "diff": {"before": {"http_connection Jira a": {"connection_url": "https://x"},
+                                   "http_connection Jira ab": {"connection_url": "https://other"}},
+                        "after": {"http_connection Jira a": {"connection_url": "https://y"},
+                                  "http_connection Jira ab": {"connection_url": "https://other2"}}}}
     no_diff = {"changed": True, "changes": [{"action": "update", "table": "sys_alias", "record": "Jira b",
                                              "fields": ["multiple_connections"]}]}
     children = {"changed": True, "changes": [{"action": "update", "table": "oauth_entity_scope", "record": "Jira a",

@@ -14,8 +14,13 @@ def instance_with(grant, token_types, expires="2099-01-01 00:00:00"):
     client.base_url = "https://fake.service-now.com"
     registry = client.seed("oauth_entity", name="Jira", default_grant_type=grant)
     profile = client.seed("oauth_entity_profile", name="Jira default_profile", oauth_entity=registry, default="true",
-                          grant_type=grant, **{"oauth_entity.default_grant_type": grant, "oauth_entity.name": "Jira"})
-    credential = client.seed("oauth_2_0_credentials", name="Jira credential", oauth_entity_profile=profile)
+                          grant_type=grant)
+    # The fake does not dot-walk: the credential carries its profile's and registry's fields as the instance
+    # answers them.
+    credential = client.seed("oauth_2_0_credentials", name="Jira credential", oauth_entity_profile=profile, **{
+        "oauth_entity_profile.grant_type": grant, "oauth_entity_profile.oauth_entity": registry,
+        "oauth_entity_profile.oauth_entity.default_grant_type": grant, "oauth_entity_profile.oauth_entity.name": "Jira",
+        "oauth_entity_profile.name": "Jira default_profile"})
     for kind in token_types:
         client.seed("oauth_credential", type=kind, expires=expires, peer=registry,
                     sys_created_on="2027-01-01 00:00:00", sys_updated_on="2027-01-01 00:00:00",

@@ -17,5 +17,5 @@ def result_of(diff):
 def test_no_diff_without_diff_mode():
     plain = result_of(diff=False)
     assert "diff" not in plain and plain["changes"] == [{"action": "create", "table": "oauth_entity",
-                                                         "record": "Jira"}]
-    assert result_of(diff=True)["diff"]["after"]["oauth_entity"]["name"] == "Jira"
+                                                         "record": "Jira", "key": "oauth_entity Jira"}]
+    assert result_of(diff=True)["diff"]["after"]["oauth_entity Jira"]["name"] == "Jira"

@@ -106,6 +106,11 @@ class OptionTable:
                 return option
         raise KeyError(name)
 
+    def only(self, names, name=None, description=None):
+        """A table of some of these options (the same Option objects: one source for both)."""
+        return OptionTable(name or self.name, description or self.description,
+                           [option for option in self.options if option.name in names], flat=self.flat)
+
     @property
     def secret_names(self):
         return [option.name for option in self.options if option.no_log]

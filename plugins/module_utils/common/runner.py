@@ -32,6 +32,7 @@ class TaskContext:
         self.warnings = []
         self._servicenow = None
         self._reconcilers = []
+        self.on_progress = None
 
     def log(self, message):
         self.lines.append(message)
@@ -39,6 +40,12 @@ class TaskContext:
     def warn(self, message):
         if message not in self.warnings:
             self.warnings.append(message)
+
+    def progress(self, message):
+        """A line for the user while the task waits (``on_progress`` shows it at once on the controller path)."""
+        self.log(message)
+        if self.on_progress is not None:
+            self.on_progress(message)
 
     @property
     def servicenow(self):

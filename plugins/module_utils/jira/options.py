@@ -71,6 +71,13 @@ JIRA = OptionTable(
     ],
 )
 
+# How to reach Atlassian, without whom to authenticate as: the Jira side of a task that sets up several sites,
+# each with its own credentials (servicenow_jira_spoke).
+CONNECTION = JIRA.only(
+    ("atlassian_api_url", "atlassian_auth_url", "timeout", "validate_certs", "ca_path", "proxy", "retries",
+     "retry_backoff", "retry_max_wait"), name="jira_connection",
+    description="How to reach Atlassian (the Jira side of the set-up); each site's credentials are in its entry.")
+
 SITE_SUFFIX = ".atlassian.net"
 GATEWAY_JIRA_PATH = "/ex/jira/"
 _SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$", re.IGNORECASE)

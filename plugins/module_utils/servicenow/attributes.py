@@ -22,23 +22,29 @@ from __future__ import annotations
 from ..common.errors import OptionError, RecordError
 from . import lookups, tables
 from .query import Query, to_snow
+from .records import change_key
 
 DEFINITIONS_TABLE = "var_dictionary"
 VALUES_TABLE = "sys_variable_value"
 CONNECTION_TABLE = "http_connection"
 
 
-def definitions(client, alias_record):
-    """{attribute name: definition record} for an alias, falling back to its parent's definitions."""
-    owners = [alias_record.get("sys_id")]
-    if alias_record.get("parent"):
-        owners.append(alias_record["parent"])
-    owners = [owner for owner in owners if owner and not lookups.is_placeholder(owner)]
-    if not owners:
-        return {}
-    rows = client.list(DEFINITIONS_TABLE, Query().where("model", "IN", owners), fields=tables.VAR_DICTIONARY.read_fields())
+def owners_of(alias_record):
+    """The aliases whose definitions apply to ``alias_record``: itself, then its parent (a child alias without its
+    own definitions uses its parent's)."""
+    owners = [alias_record.get("sys_id"), alias_record.get("parent")]
+    return [owner for owner in owners if owner and lookups.is_sys_id(owner)]
+
+
+def definitions_read(owners):
+    """The read of the definitions of ``owners`` (sys_ids), for a Reads round."""
+    return DEFINITIONS_TABLE, Query().where("model", "IN", owners), tables.VAR_DICTIONARY.read_fields()
+
+
+def definitions_from(rows, owners):
+    """{attribute name: definition record}: the alias's own definitions win over its parent's."""
     found = {}
-    for owner in owners:  # the alias's own definitions win over its parent's
+    for owner in owners:
         for row in rows:
             if row.get("model") == owner and row.get("element") not in found:
                 found[row["element"]] = row
@@ -55,39 +61,39 @@ def check_names(desired, known, alias_label):
             hint="Check the spelling; snowspoke.jira.servicenow_spoke_info lists the alias's attribute definitions.")
 
 
-def current_values(client, connection_sys_id):
-    if not connection_sys_id or lookups.is_placeholder(connection_sys_id):
-        return []
-    return client.list(VALUES_TABLE, {"document": CONNECTION_TABLE, "document_key": connection_sys_id},
-                       fields=tables.SYS_VARIABLE_VALUE.read_fields())
+def values_read(connection_sys_id):
+    """The read of a connection's attribute values, for a Reads round."""
+    return (VALUES_TABLE, {"document": CONNECTION_TABLE, "document_key": connection_sys_id},
+            tables.SYS_VARIABLE_VALUE.read_fields())
 
 
-def reconcile(reconciler, connection_sys_id, known, desired, current, purge=False, owner=None):
-    """Make the connection's attribute values equal ``desired`` ({name: value}); returns {name: value} after."""
+def reconcile(reconciler, connection_ref, known, desired, current, purge=False, owner=None, after=()):
+    """Queue the writes that make the connection's attribute values equal ``desired`` ({name: value}); the SetState
+    (``values_of(known, state.records + state.kept)`` gives {name: value} after)."""
     items = [{"variable": known[name]["sys_id"], "value": to_snow(value)} for name, value in sorted(desired.items())]
-    parent = {"document": CONNECTION_TABLE, "document_key": connection_sys_id}
+    parent = {"document": CONNECTION_TABLE, "document_key": connection_ref}
     names = dict((row.get("sys_id"), name) for name, row in known.items())
     state = reconciler.present_set(VALUES_TABLE, parent, "variable", items, purge=purge,
-                                   fields=tables.SYS_VARIABLE_VALUE.read_fields(), label="attributes",
-                                   current=current, owner=owner, describe=lambda key: names.get(key, key))
+                                   fields=tables.SYS_VARIABLE_VALUE.read_fields(), label="attribute value",
+                                   current=current, owner=owner, describe=lambda key: names.get(str(key), str(key)),
+                                   after=after)
     if state.changed:
-        _name_diff(reconciler, names)
-        if not reconciler.check_mode:
-            _read_back(reconciler.client, connection_sys_id, desired, known)
-    return values_of(known, state.records + state.kept)
+        _name_diff(reconciler, owner, names)
+    return state
 
 
-def _name_diff(reconciler, names):
+def _name_diff(reconciler, owner, names):
     """Show attribute names, not definition sys_ids, in the diff."""
+    key = change_key(VALUES_TABLE, owner)
     for side in (reconciler.before, reconciler.after):
-        rows = side.get("attributes") or []
-        side["attributes"] = dict((names.get(row.get("variable"), row.get("variable")), row.get("value"))
-                                  for row in rows)
+        rows = side.get(key) or []
+        side[key] = dict((names.get(row.get("variable"), row.get("variable")), row.get("value")) for row in rows)
 
 
-def _read_back(client, connection_sys_id, desired, known):
+def read_back(client, connection_sys_id, desired, known):
     """The model is unconfirmed: re-read what was written and name anything that is not there."""
-    stored = dict((row.get("variable"), row.get("value")) for row in current_values(client, connection_sys_id))
+    table, query, fields = values_read(connection_sys_id)
+    stored = dict((row.get("variable"), row.get("value")) for row in client.list(table, query, fields=fields))
     for name, value in sorted(desired.items()):
         got = stored.get(known[name]["sys_id"])
         if got != to_snow(value):

@@ -26,7 +26,7 @@ from ..common.errors import (
     UnexpectedContentError,
 )
 from ..common.transport import RetryPolicy, Transport, is_html, json_or_none
-from .options import auth_method, instance_url, oauth_grant
+from .options import auth_method, check_bound_host, instance_url, oauth_grant
 from .query import UnverifiedRowError, as_query
 
 TABLE_PATH = "api/now/table/"
@@ -69,6 +69,7 @@ class ServiceNowClient:
         """Validate the ``instance`` option (OptionError names the culprit) and build a client; no request yet."""
         options = dict(options or {})
         base_url = instance_url(options.get("host"))
+        check_bound_host(base_url)
         method = auth_method(options)
         if options.get("timeout") is not None and options["timeout"] <= 0:
             raise OptionError("instance.timeout must be a positive number of seconds (got %s)." % options["timeout"])
@@ -384,6 +385,68 @@ class ServiceNowClient:
         # Unserviced items (the instance's batch time limit) are read directly.
         return [self._list_or_error(read, first, return_errors) for read, first in zip(reads, first_pages)]
 
+    # -- writes (queued by the reconciler, sent by writes.WriteExecutor) ------------------------------------------
+    def _write_params(self, write):
+        params = dict(READ_PARAMS)
+        if write.fields:
+            params["sysparm_fields"] = ",".join(write.fields)
+        if write.display_value_input:
+            # Encrypted fields are only saved when written as display values (ServiceNow Table API docs).
+            params["sysparm_input_display_value"] = "true"
+        return params
+
+    @staticmethod
+    def _write_path(write):
+        return TABLE_PATH + write.table + ("" if write.method == "POST" else "/%s" % write.sys_id)
+
+    def write_one(self, write):
+        """Send one queued write; the stored record it answers (None for a delete)."""
+        if write.method == "DELETE":
+            self.delete(write.table, write.sys_id)
+            return None
+        result = self.call(write.method, self._write_path(write), params=self._write_params(write),
+                           body=write.payload(), table=write.table, sys_id=write.sys_id,
+                           idempotent=write.method != "POST")
+        return _record(result, write.table, self.host)
+
+    def write_many(self, writes):
+        """Send independent queued writes in one Batch API call. For each write, in order: ("ok", the stored
+        record or None), ("refused", AccessDeniedError), ("failed", HTTPError) or ("unserviced", None)."""
+        rest_requests = []
+        for index, write in enumerate(writes):
+            item = {"id": str(index), "method": write.method,
+                    "url": "/" + self._write_path(write) + "?" + urlencode(self._write_params(write)),
+                    "headers": [{"name": "Accept", "value": "application/json"},
+                                {"name": "Content-Type", "value": "application/json"}],
+                    "exclude_response_headers": True}
+            if write.method != "DELETE":
+                item["body"] = base64.b64encode(json.dumps(write.payload()).encode("utf-8")).decode("ascii")
+            rest_requests.append(item)
+        answer = self.call("POST", BATCH_PATH, body={"batch_request_id": "snowspoke-writes",
+                                                     "rest_requests": rest_requests}, idempotent=False)
+        self.log("Batch API: %s" % ", ".join(write.describe() for write in writes))
+        outcomes = [("unserviced", None)] * len(writes)
+        for served in _served_items(answer, len(writes), self.host):
+            index, status, payload = served["index"], served["status"], served["payload"]
+            write = writes[index]
+            if write.method == "DELETE" and status in (200, 204, 404):
+                outcomes[index] = ("ok", None)  # 404: already gone, which is what was asked
+                continue
+            if status in (200, 201) and payload is not None:
+                try:
+                    outcomes[index] = ("ok", _record(payload, write.table, self.host))
+                except UnexpectedContentError as exc:
+                    outcomes[index] = ("failed", exc)
+                continue
+            try:
+                self._raise(_BatchItem(status, served["text"], self.base_url + rest_requests[index]["url"]),
+                            write.method, write.table, sys_id=write.sys_id, payload=payload)
+            except AccessDeniedError as exc:
+                outcomes[index] = ("refused", exc)
+            except HTTPError as exc:
+                outcomes[index] = ("failed", exc)
+        return outcomes
+
     def _list_or_error(self, read, first_page, return_errors):
         table, query, fields, limit = read
         try:
@@ -412,6 +475,16 @@ def _header(headers, name):
                 return item.get("value")
         return None
     return (headers or {}).get(name)
+
+
+def _record(payload, table, host):
+    record = payload.get("result") if isinstance(payload, dict) else None
+    if not isinstance(record, dict) or not record.get("sys_id"):
+        raise UnexpectedContentError(
+            "ServiceNow instance %s answered a write to table %s without the record it stored." % (host, table),
+            hint="Check that instance.host is the instance's own URL and that no proxy rewrites the answer.",
+            table=table)
+    return record
 
 
 def _rows(payload, table, host):

@@ -17,7 +17,8 @@ import json
 import re
 
 from ..common.errors import RecordError
-from . import attributes, lookups, tables
+from . import lookups, tables
+from .reads import Reads
 from .spoke import SPOKE_ALIAS, SPOKE_SCOPE
 
 ARGUMENT_SPEC = {
@@ -33,31 +34,65 @@ MODULE_KWARGS = {}
 DOCUMENTED_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
-def run(task):
-    params = task.params
-    reconciler = task.reconciler()
+PARENT_EXTRA = ("configuration_template.name", "configuration_template.default_data_template")
+CHILD_EXTRA = ("sys_scope.scope",)
+DEFINITION_FIELDS = tables.VAR_DICTIONARY.read_fields()
+
+
+def _by_parent(parent):
+    return {"parent": parent} if lookups.is_sys_id(parent) else {"parent.id": parent}
+
+
+def reads(params):
+    """What the alias unit needs, by names (one round trip): the parent, the child, the attribute definitions of
+    both (for the result), and for a removal the connections on the child."""
+    name, parent = params["name"], params["parent"]
+    found = Reads()
+    found.add("parent", "sys_alias", lookups.identity_of(parent, "id"), tables.SYS_ALIAS.read_fields(*PARENT_EXTRA))
+    found.add("alias", "sys_alias", dict(_by_parent(parent), name=name), tables.SYS_ALIAS.read_fields(*CHILD_EXTRA))
+    if params["state"] == "absent":
+        found.add("users", "sys_connection", dict(("connection_alias." + field, value) for field, value in
+                                                  dict(_by_parent(parent), name=name).items()),
+                  ["name", "connection_alias"])
+    else:
+        found.add("parent_definitions", "var_dictionary",
+                  {"model": parent} if lookups.is_sys_id(parent) else {"model.id": parent}, DEFINITION_FIELDS)
+        found.add("definitions", "var_dictionary", dict(("model." + field, value) for field, value in
+                                                        dict(_by_parent(parent), name=name).items()),
+                  DEFINITION_FIELDS)
+    return found
+
+
+def _strip(record, extra):
+    return None if record is None else dict((key, value) for key, value in record.items() if key not in extra)
+
+
+def reconcile(task, reconciler, params, found):
+    """Queue the child alias's writes; (its RecordState, the parent record, what the result needs)."""
     client = reconciler.client
-    parent = lookups.alias(task, reconciler, params["parent"], option="parent")
+    parent = lookups.resolve(task, reconciler, "sys_alias", params["parent"], found["parent"], "connection alias",
+                             option="parent", name_field="id", hint=lookups.ALIAS_HINT)
     if parent.get("parent") and not parent.get("_placeholder"):
         raise RecordError("Alias %s is itself a child alias (of %s): give the shipped alias as parent." % (
             params["parent"], parent["parent"]))
     identity = {"name": params["name"], "parent": parent["sys_id"]}
-    if params["name"] == parent.get("name"):
+    if params["name"].lower() == (parent.get("name") or "").lower():
         raise RecordError("Alias %r is the shipped alias itself: this module only manages its child aliases."
                           % params["name"])
+    rows = [row for row in found["alias"] if row.get("parent") == parent["sys_id"]]
+    current = reconciler.one("sys_alias", identity, rows, label="child connection alias")
+    extra = {"template": parent, "scope": (current or {}).get("sys_scope.scope")}
+    parent, current = _strip(parent, PARENT_EXTRA), _strip(current, CHILD_EXTRA)
 
     if params["state"] == "absent":
-        current = reconciler.find("sys_alias", identity, fields=tables.SYS_ALIAS.read_fields(),
-                                  label="child connection alias")
         if current is not None:
-            connections = lookups.users_of(client, "sys_connection", "connection_alias", current["sys_id"])
-            if connections and not params["force"]:
+            users = [row for row in found["users"] if row.get("connection_alias") == current["sys_id"]]
+            if users and not params["force"]:
                 raise lookups.still_used(
-                    "Alias %r" % params["name"], connections, "connection", client.host,
+                    "Alias %r" % params["name"], users, "connection", client.host,
                     hint="Remove its connections first (snowspoke.jira.servicenow_http_connection state=absent), or "
                          "set force=true.")
-        state = reconciler.absent("sys_alias", current=current, label="sys_alias")
-        return {"changed": state.changed, "alias": None, "parent": _describe(parent), "diff": reconciler.diff()}
+        return reconciler.absent("sys_alias", current=current, label="child connection alias"), parent, extra
 
     if not DOCUMENTED_NAME.match(params["name"]):
         task.warn("Alias name %r has characters other than letters, digits and '_', which ServiceNow documents as the "
@@ -69,20 +104,40 @@ def run(task):
     }
     if parent.get("configuration_template"):
         desired["configuration_template"] = parent["configuration_template"]
-    state = reconciler.present("sys_alias", identity, desired, fields=tables.SYS_ALIAS.read_fields(),
-                               label="sys_alias")
-    alias = dict(state.record)
-    scope = _scope_report(task, client, alias, params["spoke_scope"])
-    known = attributes.definitions(client, alias) if state.sys_id else attributes.definitions(client, parent)
+    state = reconciler.present("sys_alias", identity, desired, current=current, fields=tables.SYS_ALIAS.read_fields(),
+                               label="child connection alias")
+    return state, parent, extra
+
+
+def run(task):
+    params = task.params
+    reconciler = task.reconciler()
+    client = reconciler.client
+    found = reads(params).fetch(client)
+    state, parent, extra = reconcile(task, reconciler, params, found)
+    reconciler.flush()
+    if params["state"] == "absent":
+        return {"changed": reconciler.changed, "alias": None, "parent": _describe(parent), "diff": reconciler.diff()}
+    alias = state.record
+    scope_name = extra["scope"]
+    if state.action == "create" and state.sys_id:
+        # Where a REST insert lands is unconfirmed: read the scope of what was created.
+        scope_name = (client.list("sys_alias", {"sys_id": state.sys_id}, fields=list(CHILD_EXTRA))
+                      or [{}])[0].get("sys_scope.scope")
+    definitions = dict((row["element"], row) for row in found["parent_definitions"] if not parent.get("_placeholder")
+                       and row.get("model") == parent["sys_id"])
+    definitions.update((row["element"], row) for row in found["definitions"]
+                       if state.sys_id and row.get("model") == state.sys_id)
     return {
-        "changed": state.changed,
-        "alias": dict(alias, scope=scope),
+        "changed": reconciler.changed,
+        "alias": dict(alias, scope=scope_report(task, client, alias, scope_name, params["spoke_scope"],
+                                                state.action == "create")),
         "parent": _describe(parent),
         "attributes": sorted(({"element": name, "label": row.get("label"), "default_value": row.get("default_value"),
                                "type": row.get("internal_type"), "sys_id": row.get("sys_id"),
                                "defined_on": "alias" if row.get("model") == alias.get("sys_id") else "parent"}
-                              for name, row in known.items()), key=lambda row: row["element"]),
-        "configuration_template": _template(client, parent.get("configuration_template")),
+                              for name, row in definitions.items()), key=lambda row: row["element"]),
+        "configuration_template": template_of(extra["template"]),
         "diff": reconciler.diff(),
     }
 
@@ -91,33 +146,29 @@ def _describe(alias):
     return dict((key, alias.get(key)) for key in ("sys_id", "id", "name", "multiple_connections", "sys_scope"))
 
 
-def _scope_report(task, client, alias, spoke_scope):
-    """The application scope the alias is in; a warning when it is not the Jira spoke's."""
+def scope_report(task, client, alias, scope_name, spoke_scope, created):
+    """The application scope the alias is in; a warning when this run created it outside the Jira spoke's."""
     scope_id = alias.get("sys_scope")
     if not alias.get("sys_id"):
         return {"sys_id": None, "scope": None, "is_spoke_scope": None}
-    rows = client.list("sys_scope", {"sys_id": scope_id}, fields=["sys_id", "scope", "name"], limit=1) \
-        if scope_id and scope_id != "global" else []
-    scope_name = rows[0].get("scope") if rows else (scope_id or "global")
+    scope_name = scope_name or ("global" if scope_id in (None, "", "global") else scope_id)
     in_spoke = scope_name == spoke_scope
-    if not in_spoke:
-        task.warn("Child alias %r is in application scope %r, not the Jira spoke's (%s). ServiceNow expects child "
-                  "aliases of the Jira spoke in its scope: switch to the Jira Spoke application in the instance's "
-                  "application picker and move it (or create it there), or accept it if flows find it." % (
-                      alias.get("name"), scope_name, spoke_scope))
+    if created and not in_spoke:
+        task.warn("Child alias %r was created on %s in application scope %r, not the Jira spoke's (%s). ServiceNow "
+                  "expects child aliases of the Jira spoke in its scope: switch to the Jira Spoke application in the "
+                  "instance's application picker and move it (or create it there), or accept it if flows find it." % (
+                      alias.get("name"), client.host, scope_name, spoke_scope))
     return {"sys_id": scope_id, "scope": scope_name, "is_spoke_scope": in_spoke}
 
 
-def _template(client, template_sys_id):
-    if not template_sys_id or lookups.is_placeholder(template_sys_id):
+def template_of(parent):
+    """The parent's configuration template (read by dot-walking from the parent alias)."""
+    if not parent or not parent.get("configuration_template") or parent.get("_placeholder"):
         return None
-    rows = client.list("sys_alias_templates", {"sys_id": template_sys_id},
-                       fields=["sys_id", "name", "default_data_template"], limit=1)
-    if not rows:
-        return None
-    data = rows[0].get("default_data_template") or ""
+    data = parent.get("configuration_template.default_data_template") or ""
     try:
         parsed = json.loads(data) if data else None
     except ValueError:
         parsed = data
-    return {"sys_id": rows[0]["sys_id"], "name": rows[0].get("name"), "data": parsed}
+    return {"sys_id": parent["configuration_template"], "name": parent.get("configuration_template.name"),
+            "data": parsed}

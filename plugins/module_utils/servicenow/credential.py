@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..common.errors import OptionError, RecordError
 from . import lookups, tables
+from .reads import Reads
 
 TYPES = ("basic_auth_credentials", "api_key_credentials", "oauth_2_0_credentials")
 
@@ -57,20 +58,50 @@ def _check_options(params):
                               "profile is used).")
 
 
-def run(task):
-    params = task.params
+def reads(params):
+    """What the credential unit needs, by names (one round trip): the credential, and for an OAuth 2.0 credential
+    the profile it goes on and the credentials already on it; for a removal, the connections that use it."""
+    kind, name = params["type"], params["name"]
+    found = Reads().add("credential", kind, {"name": name}, tables.CREDENTIAL_TABLES[kind].read_fields())
+    if params["state"] == "absent":
+        found.add("users", "sys_connection", {"credential.name": name}, ["name", "credential"])
+        return found
+    if kind == "oauth_2_0_credentials":
+        registry, profile = params.get("oauth_registry"), params.get("oauth_profile")
+        if registry:
+            by = {"oauth_entity": registry} if lookups.is_sys_id(registry) else {"oauth_entity.name": registry}
+            found.add("registry", "oauth_entity", {"sys_id": registry} if lookups.is_sys_id(registry)
+                      else {"name": registry}, ["name"])
+            found.add("profile", "oauth_entity_profile", dict(by, default=True), tables.OAUTH_ENTITY_PROFILE.read_fields())
+        else:
+            found.add("profile", "oauth_entity_profile", lookups.identity_of(profile),
+                      tables.OAUTH_ENTITY_PROFILE.read_fields())
+        found.add("profile_users", "oauth_2_0_credentials",
+                  {"oauth_entity_profile.oauth_entity": registry} if registry and lookups.is_sys_id(registry) else
+                  {"oauth_entity_profile.oauth_entity.name": registry} if registry else
+                  {"oauth_entity_profile": profile} if lookups.is_sys_id(profile) else
+                  {"oauth_entity_profile.name": profile}, ["name", "oauth_entity_profile"])
+    return found
+
+
+def reconcile(task, reconciler, params, found, profile=None):
+    """Queue the credential's writes; its RecordState. ``profile``: the OAuth entity profile (a record or a
+    RecordState) when the caller knows it (the combined set-up), else it is looked up from ``found``."""
     _check_options(params)
     kind = params["type"]
     table = tables.CREDENTIAL_TABLES[kind]
-    reconciler = task.reconciler()
     identity = {"name": params["name"]}
+    current = reconciler.one(kind, identity, found["credential"], label=table.label)
 
     if params["state"] == "absent":
-        current = reconciler.find(kind, identity, fields=table.read_fields(), label=table.label)
         if current is not None:
-            _refuse_if_used(reconciler.client, current, params)
-        state = reconciler.absent(kind, current=current, label=kind)
-        return {"changed": state.changed, "credential": None, "diff": reconciler.diff()}
+            users = [row for row in found["users"] if row.get("credential") == current["sys_id"]]
+            if users and not params["force"]:
+                raise lookups.still_used(
+                    "Credential %r" % params["name"], users, "connection", reconciler.client.host,
+                    hint="Remove or repoint the connection first (snowspoke.jira.servicenow_http_connection), or "
+                         "set force=true to remove the credential anyway.")
+        return reconciler.absent(kind, current=current, label=table.label)
 
     desired = {"active": params["active"], "order": params.get("order")}
     secrets = {}
@@ -83,40 +114,57 @@ def run(task):
         secrets = {"api_key": params.get("api_key")}
         required = ("api_key",)
     else:
-        profile = _profile(task, reconciler, params)
-        desired["oauth_entity_profile"] = profile["sys_id"]
-        _refuse_shared_profile(reconciler.client, profile, params["name"])
+        if profile is None:
+            profile = _profile(task, reconciler, params, found)
+        profile_ref = profile.ref if hasattr(profile, "ref") else profile["sys_id"]
+        desired["oauth_entity_profile"] = profile_ref
+        _refuse_shared_profile(reconciler.client, profile_ref, (profile.record if hasattr(profile, "record")
+                                                                else profile) or {},
+                               params["name"], found.get("profile_users") or [])
 
-    state = reconciler.present(kind, identity, desired, secrets=secrets, update_secret=params["update_secret"],
-                               fields=table.read_fields(), label=kind, required_secrets=required)
-    return {"changed": state.changed, "credential": dict(state.record, type=kind), "diff": reconciler.diff()}
+    return reconciler.present(kind, identity, desired, secrets=secrets, update_secret=params["update_secret"],
+                              current=current, fields=table.read_fields(), label=table.label,
+                              required_secrets=required)
 
 
-def _profile(task, reconciler, params):
+def run(task):
+    params = task.params
+    _check_options(params)
+    reconciler = task.reconciler()
+    state = reconcile(task, reconciler, params, reads(params).fetch(reconciler.client))
+    reconciler.flush()
+    credential = None if params["state"] == "absent" else dict(state.record, type=params["type"])
+    return {"changed": reconciler.changed, "credential": credential, "diff": reconciler.diff()}
+
+
+def _profile(task, reconciler, params, found):
     if params.get("oauth_registry"):
-        registry = lookups.registry(task, reconciler, params["oauth_registry"])
-        return lookups.default_profile(task, reconciler, registry, params["oauth_registry"])
-    return lookups.profile(task, reconciler, params["oauth_profile"])
+        name = params["oauth_registry"]
+        registry = lookups.resolve(task, reconciler, "oauth_entity", name, found["registry"], "application registry",
+                                   option="oauth_registry",
+                                   hint="Create it first with snowspoke.jira.servicenow_oauth_registry.")
+        if registry.get("_placeholder"):
+            return {"sys_id": lookups.placeholder("OAuth entity profile", "%s default_profile" % name)}
+        rows = [row for row in found["profile"] if row.get("oauth_entity") == registry["sys_id"]]
+        return lookups.resolve(task, reconciler, "oauth_entity_profile", name, rows,
+                               "default OAuth entity profile of registry", option="oauth_registry",
+                               hint="Run snowspoke.jira.servicenow_oauth_registry for it: it repairs a missing "
+                                    "profile.")
+    return lookups.resolve(task, reconciler, "oauth_entity_profile", params["oauth_profile"], found["profile"],
+                           "OAuth entity profile", option="oauth_profile",
+                           hint="Give the profile's name or sys_id, or the registry's name in oauth_registry to use "
+                                "its default profile.")
 
 
-def _refuse_shared_profile(client, profile, name):
+def _refuse_shared_profile(client, profile_ref, profile, name, users):
     """ServiceNow: "each credential must be linked to a unique OAuth entity profile" (their tokens are kept per
     profile). A profile another credential uses is refused before anything is written."""
-    others = [row for row in lookups.users_of(client, "oauth_2_0_credentials", "oauth_entity_profile",
-                                              profile.get("sys_id")) if (row.get("name") or "").lower() != name.lower()]
+    others = [row for row in users if row.get("oauth_entity_profile") == str(profile_ref)
+              and (row.get("name") or "").lower() != name.lower()]
     if others:
         raise RecordError(
             "OAuth entity profile %s is already used by OAuth 2.0 credential %s on %s, and ServiceNow links each "
             "credential to its own profile; credential %r was not changed." % (
-                profile.get("name") or profile.get("sys_id"), lookups.describe(others), client.host, name),
+                profile.get("name") or profile_ref, lookups.describe(others), client.host, name),
             hint="Give each Jira site its own application registry (the roles do), or create another profile on "
                  "the registry and give it in oauth_profile.")
-
-
-def _refuse_if_used(client, credential, params):
-    connections = lookups.users_of(client, "sys_connection", "credential", credential["sys_id"])
-    if connections and not params["force"]:
-        raise lookups.still_used(
-            "Credential %r" % params["name"], connections, "connection", client.host,
-            hint="Remove or repoint the connection first (snowspoke.jira.servicenow_http_connection), or set "
-                 "force=true to remove the credential anyway.")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 from ..common.errors import RecordError
-from . import tables
 
 SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -31,78 +30,33 @@ def is_placeholder(value):
     return str(value or "").startswith("(new ")
 
 
-def _missing(task, label, name, hint, option=None):
-    """A placeholder in check mode, else a RecordError naming the record (and the option that named it)."""
-    host = task.servicenow.host
-    what = "%s %r%s" % (label[0].upper() + label[1:], name, " (%s)" % option if option else "")
+def identity_of(value, name_field="name"):
+    """How a reference option finds its record: by sys_id when it is one, else by ``name_field``."""
+    return {"sys_id": value} if is_sys_id(value) else {name_field: value}
+
+
+def resolve(task, reconciler, table, value, rows, label, hint, option=None, name_field="name"):
+    """The one record among ``rows`` (read with ``identity_of(value)``) that option ``option`` names.
+
+    Missing: in check mode a placeholder (a record an earlier task of the same check run may create; it never
+    equals a stored sys_id, so the prediction is "changed", as the real run would be) with a warning, else a
+    RecordError naming the record.
+    """
+    record = reconciler.one(table, identity_of(value, name_field), rows, label=label)
+    if record is not None:
+        return record
+    host = reconciler.client.host
+    what = "%s %r%s" % (label[0].upper() + label[1:], value, " (%s)" % option if option else "")
     if task.check_mode:
         task.warn("%s does not exist on %s yet; assuming an earlier task of this check run creates it."
                   % (what, host))
-        return {"sys_id": placeholder(label, name), "name": name, "_placeholder": True}
+        return {"sys_id": placeholder(label, value), "name": value, "_placeholder": True}
     raise RecordError("%s does not exist on %s." % (what, host), hint=hint)
 
 
-def by_name_or_sys_id(task, reconciler, table, value, label, hint, name_field="name", fields=None, option=None):
-    """The record of ``table`` whose sys_id or ``name_field`` is ``value`` (given in module option ``option``)."""
-    identity = {"sys_id": value} if is_sys_id(value) else {name_field: value}
-    record = reconciler.find(table, identity, fields=fields, label=label)
-    if record is None:
-        return _missing(task, label, value, hint, option=option)
-    return record
-
-
-def alias(task, reconciler, value, option="alias"):
-    """A connection alias by its ``id`` (``sn_jira_spoke.Jira``) or sys_id."""
-    return by_name_or_sys_id(
-        task, reconciler, "sys_alias", value, "connection alias", name_field="id",
-        fields=tables.SYS_ALIAS.read_fields(), option=option,
-        hint="Give the alias's id (for example sn_jira_spoke.Jira) or sys_id; the shipped alias comes with the "
-             "Jira spoke: check it with snowspoke.jira.servicenow_spoke_info.")
-
-
-def credential(task, reconciler, value, option="credential"):
-    """A credential of any type (``discovery_credentials`` and its child tables) by name or sys_id."""
-    return by_name_or_sys_id(
-        task, reconciler, "discovery_credentials", value, "credential", fields=["name", "sys_class_name", "active"],
-        option=option,
-        hint="Create it first with snowspoke.jira.servicenow_credential, or give the name of an existing one.")
-
-
-def registry(task, reconciler, name, option="oauth_registry"):
-    return by_name_or_sys_id(
-        task, reconciler, "oauth_entity", name, "application registry",
-        fields=tables.OAUTH_ENTITY.read_fields(), option=option,
-        hint="Create it first with snowspoke.jira.servicenow_oauth_registry.")
-
-
-def default_profile(task, reconciler, registry_record, registry_name):
-    """The default OAuth entity profile of a registry (created by the instance with the registry)."""
-    if registry_record.get("_placeholder"):
-        return {"sys_id": placeholder("OAuth entity profile", "%s default_profile" % registry_name),
-                "_placeholder": True}
-    profile = reconciler.find("oauth_entity_profile", {"oauth_entity": registry_record["sys_id"], "default": True},
-                              fields=tables.OAUTH_ENTITY_PROFILE.read_fields(), label="default OAuth entity profile")
-    if profile is None:
-        return _missing(task, "default OAuth entity profile of registry", registry_name,
-                        hint="Run snowspoke.jira.servicenow_oauth_registry for it: it repairs a missing profile.",
-                        option="oauth_registry")
-    return profile
-
-
-def profile(task, reconciler, value, option="oauth_profile"):
-    """An OAuth entity profile by name or sys_id."""
-    return by_name_or_sys_id(
-        task, reconciler, "oauth_entity_profile", value, "OAuth entity profile",
-        fields=tables.OAUTH_ENTITY_PROFILE.read_fields(), option=option,
-        hint="Give the profile's name or sys_id, or the registry's name in oauth_registry to use its default "
-             "profile.")
-
-
-def users_of(client, table, field, sys_id, fields=("name",)):
-    """Records of ``table`` whose reference ``field`` points at ``sys_id`` (who still uses a record)."""
-    if not sys_id or is_placeholder(sys_id):
-        return []
-    return client.list(table, {field: sys_id}, fields=sorted(set(fields) | {"sys_id"}))
+ALIAS_HINT = ("Give the alias's id (for example sn_jira_spoke.Jira) or sys_id; the shipped alias comes with the Jira "
+              "spoke: check it with snowspoke.jira.servicenow_spoke_info.")
+CREDENTIAL_HINT = "Create it first with snowspoke.jira.servicenow_credential, or give the name of an existing one."
 
 
 def describe(records):

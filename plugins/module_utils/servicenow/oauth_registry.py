@@ -14,7 +14,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ..common.errors import OptionError, RecordError
+from ..jira import scopes as catalogue
 from . import lookups, tables
+from .reads import Reads
+from .records import _shown
 
 ATLASSIAN_AUTH_URL = "https://auth.atlassian.com/authorize"
 ATLASSIAN_TOKEN_URL = "https://auth.atlassian.com/oauth/token"
@@ -40,6 +43,7 @@ ARGUMENT_SPEC = {
     "scope_groups": {"type": "dict"},
     "purge_scopes": {"type": "bool", "default": True},
     "delete_credentials": {"type": "bool", "default": False},
+    "allow_unknown_scopes": {"type": "bool", "default": False},
 }
 MODULE_KWARGS = {
     "mutually_exclusive": [("scopes", "scope_groups")],
@@ -116,76 +120,159 @@ def desired_registry(params):
     return fields
 
 
-def run(task):
-    params = task.params
-    if params["state"] == "absent":
-        return _absent(task)
-    scope_key, scope_records = desired_scope_records(params)
-    registry_fields = desired_registry(params)
-    reconciler = task.reconciler()
-    client = reconciler.client
-    name = params["name"]
+def reads(name, absent=False):
+    """What the registry unit needs, found by the registry's name (one round trip)."""
+    by_name = {"oauth_entity.name": name}
+    found = Reads()
+    found.add(("registry", name), "oauth_entity", {"name": name}, tables.OAUTH_ENTITY.read_fields())
+    found.add(("scopes", name), "oauth_entity_scope", by_name, tables.OAUTH_ENTITY_SCOPE.read_fields())
+    found.add(("profiles", name), "oauth_entity_profile", by_name, tables.OAUTH_ENTITY_PROFILE.read_fields())
+    found.add(("profile_scopes", name), "oauth_entity_profile_scope",
+              {"oauth_entity_profile.oauth_entity.name": name}, tables.OAUTH_ENTITY_PROFILE_SCOPE.read_fields())
+    if absent:
+        found.add(("credentials", name), "oauth_2_0_credentials", {"oauth_entity_profile.oauth_entity.name": name},
+                  tables.OAUTH_2_0_CREDENTIALS.read_fields())
+        found.add(("tokens", name), "oauth_credential", {"peer.name": name}, ["type", "peer"])
+        found.add(("requestors", name), "oauth_requestor_profile", {"oauth_entity_profile.oauth_entity.name": name},
+                  tables.OAUTH_REQUESTOR_PROFILE.read_fields())
+    return found
 
-    current = reconciler.find("oauth_entity", {"name": name}, fields=tables.OAUTH_ENTITY.read_fields(),
-                              label="application registry")
+
+def _children(found, name, registry):
+    """The registry's children among the rows found by its name (rows of another registry are left out)."""
+    if registry is None:
+        return {"scopes": [], "profiles": [], "profile_scopes": []}
+    sys_id = registry["sys_id"]
+    profiles = [row for row in found[("profiles", name)] if row.get("oauth_entity") == sys_id]
+    profile_ids = set(row["sys_id"] for row in profiles)
+    return {"scopes": [row for row in found[("scopes", name)] if row.get("oauth_entity") == sys_id],
+            "profiles": profiles,
+            "profile_scopes": [row for row in found[("profile_scopes", name)]
+                               if row.get("oauth_entity_profile") in profile_ids]}
+
+
+class RegistryWork:
+    """One registry's reconciliation, in two steps around the instance's creation of its default profile."""
+
+    def __init__(self, params, current, children, state):
+        self.params = params
+        self.current = current
+        self.children = children
+        self.state = state
+
+    @property
+    def needs_profile_read(self):
+        """A registry this run created: its default profile (made by the instance) is read after the write."""
+        return self.state.action == "create" and self.state.sys_id is not None
+
+    def profile_reads(self):
+        return Reads().add(("new_profiles", self.params["name"]), "oauth_entity_profile",
+                           {"oauth_entity": self.state.sys_id}, tables.OAUTH_ENTITY_PROFILE.read_fields())
+
+
+def begin(task, reconciler, params, found):
+    """Check the options and queue the registry record itself; the rest comes in ``finish``."""
+    name = params["name"]
+    scope_check(params)
+    registry_fields = desired_registry(params)
+    current = reconciler.one("oauth_entity", {"name": name}, found[("registry", name)], label="application registry")
     update_secret = params["update_secret"]
     if current is not None:
-        _keep_type(current, registry_fields, client.host)
+        _keep_type(current, registry_fields, reconciler.client.host)
         if (current.get("client_id") or "") != params["client_id"]:
             # The stored secret belongs to the old client: keeping it would make every token request fail.
             if not params.get("client_secret"):
                 raise OptionError("Registry %r changes client_id on %s, so its client_secret must change with it: "
-                                  "give client_secret." % (name, client.host))
+                                  "give client_secret." % (name, reconciler.client.host))
             update_secret = "always"
-    children = _read_children(client, current["sys_id"]) if current else {
-        "scopes": [], "profiles": [], "profile_scopes": []}
-    registry = reconciler.present(
+    state = reconciler.present(
         "oauth_entity", {"name": name}, registry_fields, secrets={"client_secret": params.get("client_secret")},
         update_secret=update_secret, current=current, fields=tables.OAUTH_ENTITY.read_fields(),
-        label="oauth_entity", required_secrets=("client_secret",))
+        label="application registry", required_secrets=("client_secret",))
+    return RegistryWork(params, current, _children(found, name, current), state)
 
-    profile = _default_profile(task, reconciler, registry, children["profiles"], params)
+
+def finish(task, reconciler, work, found=None):
+    """Queue the default profile, the entity scopes and the profile scopes; the module's result."""
+    params, registry, children = work.params, work.state, work.children
+    scope_key, scope_records = desired_scope_records(params)
+    profiles = found[("new_profiles", params["name"])] if work.needs_profile_read else children["profiles"]
+    profile = _default_profile(task, reconciler, registry, profiles, params)
 
     scope_state = None
     scope_list = list(children["scopes"])
     if scope_records is not None:
         scope_state = reconciler.present_set(
-            "oauth_entity_scope", {"oauth_entity": registry.sys_id}, scope_key, scope_records,
+            "oauth_entity_scope", {"oauth_entity": registry.ref}, scope_key, scope_records,
             purge=params["purge_scopes"], fields=tables.OAUTH_ENTITY_SCOPE.read_fields(),
-            label="oauth_entity_scope", current=children["scopes"], defer_removal=True, owner=params["name"])
+            label="OAuth entity scope", current=children["scopes"], defer_removal=True, owner=params["name"])
         scope_list = scope_state.records + scope_state.kept
 
     # Profile scopes mirror the entity scopes exactly (ServiceNow docs: they must match for the code grant).
-    profile_scope_items = [{"oauth_entity_scope": record.get("sys_id") or lookups.placeholder(
-        "OAuth entity scope", record.get("name"))} for record in scope_list]
+    profile_ref = profile.ref
+    profile_scope_items = [{"oauth_entity_scope": record["sys_id"]} for record in scope_list]
     current_profile_scopes = [row for row in children["profile_scopes"]
-                              if row.get("oauth_entity_profile") == profile.get("sys_id")]
-    scope_names = dict((record.get("sys_id") or lookups.placeholder("OAuth entity scope", record.get("name")),
-                        record.get("oauth_entity_scope")) for record in scope_list + children["scopes"])
-    reconciler.present_set(
-        "oauth_entity_profile_scope", {"oauth_entity_profile": profile.get("sys_id")}, "oauth_entity_scope",
+                              if row.get("oauth_entity_profile") == profile.sys_id] if profile.sys_id else []
+    scope_names = dict((str(record["sys_id"]), record.get("oauth_entity_scope"))
+                       for record in scope_list + children["scopes"])
+    profile_scopes = reconciler.present_set(
+        "oauth_entity_profile_scope", {"oauth_entity_profile": profile_ref}, "oauth_entity_scope",
         profile_scope_items, purge=True, fields=tables.OAUTH_ENTITY_PROFILE_SCOPE.read_fields(),
-        label="oauth_entity_profile_scope", owner=profile.get("name"),
-        describe=lambda key: scope_names.get(key, key),
-        current=current_profile_scopes if profile.get("sys_id") and not lookups.is_placeholder(
-            profile.get("sys_id")) else [])
+        label="OAuth entity profile scope", owner=(profile.record or {}).get("name"),
+        describe=lambda key: scope_names.get(str(key), str(key)), current=current_profile_scopes)
     if scope_state is not None:
         # Entity scopes go last: no profile scope is left pointing at a deleted record if a step fails.
-        reconciler.remove_deferred(scope_state)
-
-    result = {
-        "changed": reconciler.changed,
-        "registry": registry.record,
-        "profile": profile,
-        "scopes": [{"sys_id": record.get("sys_id"), "name": record.get("name"),
-                    "scope": record.get("oauth_entity_scope")} for record in scope_list],
-        "redirect_url": (registry.record or {}).get("redirect_url"),
-        "diff": reconciler.diff(),
-    }
+        reconciler.remove_deferred(scope_state, after=profile_scopes.writes)
+    work.profile = profile
+    work.scope_list = scope_list
     if registry.action == "create" and task.check_mode:
         task.warn("Registry %r would be created; the instance generates its redirect URL "
-                  "(https://<instance>/oauth_redirect.do) and its default profile when it is saved." % name)
-    return result
+                  "(https://<instance>/oauth_redirect.do) and its default profile when it is saved." % params["name"])
+    return work
+
+
+def result(reconciler, work):
+    """The module's result of a finished (and flushed) registry."""
+    registry = work.state.record or {}
+    return {
+        "changed": reconciler.changed,
+        "registry": registry,
+        "profile": work.profile.record,
+        "scopes": [{"sys_id": _shown(record.get("sys_id")), "name": record.get("name"),
+                    "scope": record.get("oauth_entity_scope")} for record in work.scope_list],
+        "redirect_url": registry.get("redirect_url"),
+        "diff": reconciler.diff(),
+    }
+
+
+def run(task):
+    params = task.params
+    if params["state"] == "absent":
+        return _absent(task)
+    reconciler = task.reconciler()
+    work = begin(task, reconciler, params, reads(params["name"]).fetch(reconciler.client))
+    found = None
+    if not task.check_mode and work.state.action == "create":
+        reconciler.flush()  # the instance makes the default profile when the registry is saved
+        found = work.profile_reads().fetch(reconciler.client)
+    finish(task, reconciler, work, found)
+    reconciler.flush()
+    return result(reconciler, work)
+
+
+def scope_check(params):
+    """Scopes are checked against Atlassian's scope catalogue before anything is written: a typo is refused, with
+    the nearest valid scope named. ``allow_unknown_scopes`` lets a scope newer than the catalogue through."""
+    _key, records = desired_scope_records(params)
+    if records is None or params.get("allow_unknown_scopes"):
+        return
+    unknown = catalogue.unknown([scope for record in records for scope in record["oauth_entity_scope"].split()])
+    if unknown:
+        raise OptionError(
+            "Registry %r: %s %s not in Atlassian's scope catalogue." % (
+                params["name"], catalogue.describe_unknown(unknown), "is" if len(unknown) == 1 else "are"),
+            hint="Fix the spelling (the app's Permissions page in the Atlassian developer console lists the scopes), "
+                 "or set allow_unknown_scopes=true for a scope newer than this collection.")
 
 
 def _keep_type(current, fields, host):
@@ -217,15 +304,6 @@ def _default_profile(task, reconciler, registry, profiles, params):
     """The registry's default profile: the one the instance made, repaired (grant type) or created if missing."""
     name = "%s default_profile" % params["name"]
     desired = {"grant_type": params["grant_type"]}
-    if registry.action == "create":
-        if task.check_mode:
-            predicted = {"sys_id": None, "name": name, "oauth_entity": None, "default": "true",
-                         "grant_type": params["grant_type"]}
-            reconciler.record_diff("oauth_entity_profile", None, predicted)
-            return predicted
-        # The instance creates the default profile when the registry is saved: read it now.
-        profiles = reconciler.client.list("oauth_entity_profile", {"oauth_entity": registry.sys_id},
-                                          fields=tables.OAUTH_ENTITY_PROFILE.read_fields())
     defaults = [profile for profile in profiles if profile.get("default") == "true"]
     if len(defaults) > 1:
         raise RecordError(
@@ -234,63 +312,60 @@ def _default_profile(task, reconciler, registry, profiles, params):
                 ", ".join(profile["sys_id"] for profile in defaults)),
             hint="Keep one (System OAuth > Application Registry > OAuth Entity Profiles), then run again.")
     current = defaults[0] if defaults else None
+    if registry.action == "create" and task.check_mode:
+        # The instance creates the default profile when the registry is saved (ServiceNow docs).
+        return reconciler.predict("oauth_entity_profile", {"oauth_entity": registry.ref, "default": True},
+                                  dict(desired, name=name), label="OAuth entity profile")
     if current is None and registry.action != "create":
         task.warn("Registry %r had no default profile on %s; creating one." % (params["name"],
                                                                                reconciler.client.host))
-    identity = {"oauth_entity": registry.sys_id, "default": True}
-    state = reconciler.present("oauth_entity_profile", identity, dict(desired, name=current["name"] if current
-                                                                      else name),
-                               current=current, fields=tables.OAUTH_ENTITY_PROFILE.read_fields(),
-                               label="oauth_entity_profile")
-    return state.record
+    identity = {"oauth_entity": registry.ref, "default": True}
+    return reconciler.present("oauth_entity_profile", identity, dict(desired, name=current["name"] if current
+                                                                     else name),
+                              current=current, fields=tables.OAUTH_ENTITY_PROFILE.read_fields(),
+                              label="OAuth entity profile")
 
 
-def _absent(task):
-    params = task.params
-    reconciler = task.reconciler()
+def absent(task, reconciler, params, found, after=()):
+    """Queue the removal of a registry and everything hanging from it, children first; the module's result."""
+    name = params["name"]
     client = reconciler.client
-    registry = reconciler.find("oauth_entity", {"name": params["name"]}, fields=tables.OAUTH_ENTITY.read_fields(),
-                               label="application registry")
+    registry = reconciler.one("oauth_entity", {"name": name}, found[("registry", name)], label="application registry")
     if registry is None:
-        return {"changed": False, "registry": None, "profile": None, "scopes": [], "redirect_url": None,
-                "diff": reconciler.diff()}
+        return {"changed": False, "registry": None, "profile": None, "scopes": [], "redirect_url": None}
     registry_id = registry["sys_id"]
-    scopes, profiles, profile_scopes, credentials, tokens, requestors = client.list_many([
-        ("oauth_entity_scope", {"oauth_entity": registry_id}, tables.OAUTH_ENTITY_SCOPE.read_fields(),
-         None),
-        ("oauth_entity_profile", {"oauth_entity": registry_id},
-         tables.OAUTH_ENTITY_PROFILE.read_fields(), None),
-        ("oauth_entity_profile_scope", {"oauth_entity_profile.oauth_entity": registry_id},
-         tables.OAUTH_ENTITY_PROFILE_SCOPE.read_fields(), None),
-        ("oauth_2_0_credentials", {"oauth_entity_profile.oauth_entity": registry_id},
-         tables.OAUTH_2_0_CREDENTIALS.read_fields(), None),
-        ("oauth_credential", {"peer": registry_id}, ["sys_id", "type"], None),
-        ("oauth_requestor_profile", {"oauth_entity_profile.oauth_entity": registry_id},
-         tables.OAUTH_REQUESTOR_PROFILE.read_fields(), None),
-    ])
+    children = _children(found, name, registry)
+    profile_ids = set(row["sys_id"] for row in children["profiles"])
+    credentials = [row for row in found[("credentials", name)] if row.get("oauth_entity_profile") in profile_ids]
+    tokens = [row for row in found[("tokens", name)] if row.get("peer") == registry_id]
+    requestors = [row for row in found[("requestors", name)] if row.get("oauth_entity_profile") in profile_ids]
     if credentials and not params["delete_credentials"]:
         raise lookups.still_used(
-            "Registry %r" % params["name"], credentials, "OAuth 2.0 credential", client.host,
+            "Registry %r" % name, credentials, "OAuth 2.0 credential", client.host,
             hint="Remove the credential first (snowspoke.jira.servicenow_credential state=absent), or set "
                  "delete_credentials=true to remove it with the registry.")
     # Children first: nothing is left pointing at a deleted record if a step fails halfway.
+    after = list(after)
     for record in credentials:
-        reconciler.absent("oauth_2_0_credentials", current=record, label="oauth_2_0_credentials %s" % record["name"])
-    if tokens:
-        reconciler.absent_set("oauth_credential", {"peer": registry_id}, "sys_id", label="oauth_credential",
-                              current=tokens)
-    if requestors:
-        reconciler.absent_set("oauth_requestor_profile", {"oauth_entity_profile.oauth_entity": registry_id},
-                              "sys_id", label="oauth_requestor_profile", current=requestors)
-    reconciler.absent_set("oauth_entity_profile_scope", {"oauth_entity_profile.oauth_entity": registry_id},
-                          "oauth_entity_scope", label="oauth_entity_profile_scope", current=profile_scopes)
-    reconciler.absent_set("oauth_entity_profile", {"oauth_entity": registry_id}, "sys_id",
-                          label="oauth_entity_profile", current=profiles)
-    reconciler.absent_set("oauth_entity_scope", {"oauth_entity": registry_id}, "oauth_entity_scope",
-                          label="oauth_entity_scope", current=scopes)
-    reconciler.absent("oauth_entity", current=registry, label="oauth_entity")
+        after += reconciler.absent("oauth_2_0_credentials", current=record, label="OAuth 2.0 credential").writes
+    for table, rows, key in (("oauth_credential", tokens, "sys_id"), ("oauth_requestor_profile", requestors, "sys_id"),
+                             ("oauth_entity_profile_scope", children["profile_scopes"], "oauth_entity_scope")):
+        if rows:
+            after += reconciler.absent_set(table, {}, key, label=table, current=rows, owner=name, after=after).writes
+    after = reconciler.absent_set("oauth_entity_profile", {}, "sys_id", current=children["profiles"], owner=name,
+                                  label="OAuth entity profile", after=after).writes or after
+    after += reconciler.absent_set("oauth_entity_scope", {}, "oauth_entity_scope", current=children["scopes"],
+                                   owner=name, label="OAuth entity scope", after=after).writes
+    reconciler.absent("oauth_entity", current=registry, label="application registry", after=after)
     return {"changed": reconciler.changed, "registry": None, "profile": None, "scopes": [], "redirect_url": None,
-            "deleted": {"registry": registry_id, "scopes": len(scopes), "profiles": len(profiles),
-                        "profile_scopes": len(profile_scopes), "credentials": len(credentials),
-                        "tokens": len(tokens), "requestor_profiles": len(requestors)},
-            "diff": reconciler.diff()}
+            "deleted": {"registry": registry_id, "scopes": len(children["scopes"]),
+                        "profiles": len(children["profiles"]), "profile_scopes": len(children["profile_scopes"]),
+                        "credentials": len(credentials), "tokens": len(tokens), "requestor_profiles": len(requestors)}}
+
+
+def _absent(task):
+    reconciler = task.reconciler()
+    found = reads(task.params["name"], absent=True).fetch(reconciler.client)
+    result_of = absent(task, reconciler, task.params, found)
+    reconciler.flush()
+    return dict(result_of, changed=reconciler.changed, diff=reconciler.diff())

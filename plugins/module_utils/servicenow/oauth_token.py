@@ -17,7 +17,9 @@ import time
 from urllib.parse import urlencode
 
 from ..common.errors import RecordError
-from . import lookups, tables
+from . import lookups
+from .query import Query
+from .reads import Reads
 
 ATLASSIAN_IDLE_DAYS = 90
 ATLASSIAN_MAX_DAYS = 365
@@ -30,10 +32,12 @@ ARGUMENT_SPEC = {
 }
 MODULE_KWARGS = {}
 
-PROFILE_FIELDS = ["sys_id", "name", "grant_type", "oauth_entity", "oauth_entity.name", "oauth_entity.client_id",
-                  "oauth_entity.default_grant_type", "oauth_entity.redirect_url",
-                  "oauth_entity.refresh_token_lifespan"]
-TOKEN_FIELDS = ["sys_id", "type", "expires", "sys_created_on", "sys_updated_on"]
+# The credential's profile and registry, read with the credential by dot-walking.
+PROFILE_PATHS = ("name", "grant_type", "oauth_entity", "oauth_entity.name", "oauth_entity.client_id",
+                 "oauth_entity.default_grant_type", "oauth_entity.redirect_url", "oauth_entity.refresh_token_lifespan")
+CREDENTIAL_FIELDS = ["sys_id", "name", "oauth_entity_profile"] + ["oauth_entity_profile." + path
+                                                                   for path in PROFILE_PATHS]
+TOKEN_FIELDS = ["sys_id", "type", "expires", "sys_created_on", "sys_updated_on", "oauth_requestor_profile.requestor_id"]
 
 
 def parse_time(value):
@@ -109,80 +113,110 @@ def _health(grant, tokens, warn_days):
     return {"status": status, "messages": messages}
 
 
-def run(task, sleep=time.sleep, clock=time.time):
-    params = task.params
-    reconciler = task.reconciler()
-    client = reconciler.client
-    credential = lookups.by_name_or_sys_id(
-        task, reconciler, "oauth_2_0_credentials", params["credential"], "OAuth 2.0 credential",
-        fields=tables.OAUTH_2_0_CREDENTIALS.read_fields(), option="credential",
-        hint="Create it first with snowspoke.jira.servicenow_credential (type oauth_2_0_credentials).")
-    if credential.get("_placeholder"):
-        return {"changed": False, "credential": None, "consent_given": False, "consent_url": None,
-                "browser_step_required": None, "message": "The credential does not exist yet (check mode)."}
+def reads(credential):
+    """The credential with its profile and registry (one read, by name or sys_id)."""
+    return Reads().add("credential", "oauth_2_0_credentials", lookups.identity_of(credential), CREDENTIAL_FIELDS)
 
-    # sys_ids are unique across tables, so the requestor id alone names the credential (the requestor profile's
-    # requestor_context column is not documented: only the URL parameter of that name is).
-    token_query = {"oauth_requestor_profile.requestor_id": credential["sys_id"]}
-    profiles, rows = client.list_many([
-        ("oauth_entity_profile", {"sys_id": credential.get("oauth_entity_profile") or ""},
-         PROFILE_FIELDS, 1),
-        ("oauth_credential", token_query, TOKEN_FIELDS, None),
-    ])
-    if not profiles:
-        raise RecordError("OAuth 2.0 credential %r has no OAuth entity profile on %s." % (
-            credential.get("name"), client.host),
-            hint="Set its profile with snowspoke.jira.servicenow_credential (oauth_registry or oauth_profile).")
-    profile = profiles[0]
-    grant = profile.get("oauth_entity.default_grant_type") or profile.get("grant_type") or "authorization_code"
-    code_grant = grant == "authorization_code"
-    url = consent_url(client.base_url, credential["sys_id"], profile["sys_id"]) if code_grant else None
-    record_url = "%s/oauth_2_0_credentials.do?sys_id=%s" % (client.base_url, credential["sys_id"])
 
-    def given(token_rows):
-        kind = "refresh_token" if code_grant else "access_token"
-        return any(row.get("type") == kind for row in token_rows)
+def token_read(credential_sys_id):
+    """The tokens the instance holds for a credential. sys_ids are unique across tables, so the requestor id alone
+    names the credential (the requestor profile's requestor_context column is not documented: only the URL
+    parameter of that name is)."""
+    return "oauth_credential", {"oauth_requestor_profile.requestor_id": credential_sys_id}, TOKEN_FIELDS
 
+
+def profile_of(credential):
+    """The profile and registry of a credential read with CREDENTIAL_FIELDS."""
+    profile = dict((path, credential.get("oauth_entity_profile." + path)) for path in PROFILE_PATHS)
+    profile["sys_id"] = credential.get("oauth_entity_profile")
+    return profile
+
+
+class Consent:
+    """The browser step of one credential: what it needs, and whether the instance holds its token."""
+
+    def __init__(self, base_url, credential, profile):
+        self.credential = credential
+        self.profile = profile
+        self.grant = profile.get("oauth_entity.default_grant_type") or profile.get("grant_type") or \
+            "authorization_code"
+        self.code_grant = self.grant == "authorization_code"
+        self.url = consent_url(base_url, credential["sys_id"], profile["sys_id"]) if self.code_grant else None
+        self.record_url = "%s/oauth_2_0_credentials.do?sys_id=%s" % (base_url, credential["sys_id"])
+        self.rows = []
+
+    def given(self, rows=None):
+        """The right row for the grant: a refresh token (authorization code) or an access token (client
+        credentials); any other row is not the consent."""
+        kind = "refresh_token" if self.code_grant else "access_token"
+        return any(row.get("type") == kind for row in (self.rows if rows is None else rows))
+
+    def step(self, host):
+        """What the administrator does, in one sentence, with the URL first."""
+        if self.code_grant:
+            return ("%s - open it in a browser logged in to %s as an admin and click Accept at Atlassian (credential "
+                    "%r, its \"Get OAuth Token\" link)." % (self.url, host, self.credential.get("name")))
+        return ("%s - open the credential %r logged in to %s as an admin and click its \"Get OAuth Token\" related "
+                "link (client credentials grant: no Atlassian consent page)." % (
+                    self.record_url, self.credential.get("name"), host))
+
+
+def wait_for(task, client, consents, timeout, interval, sleep=time.sleep, clock=time.time):
+    """Poll until every consent is given (one read per interval for all of them), a line per interval with the URLs
+    first; RecordError naming those still missing when ``timeout`` passes. Returns the seconds waited."""
+    waiting = [consent for consent in consents if not consent.given()]
     waited = 0.0
-    deadline = clock() + max(0, params["wait_timeout"])
-    if params["wait_timeout"] > 0 and not given(rows):
-        task.log("Waiting up to %d s for consent on credential %r" % (params["wait_timeout"], credential["name"]))
-        while not given(rows) and clock() < deadline:
-            pause = min(max(0.1, params["wait_interval"]), max(0.0, deadline - clock()))
-            sleep(pause)
-            waited += pause
-            rows = client.list("oauth_credential", token_query, fields=TOKEN_FIELDS)
-        if not given(rows):
-            raise RecordError(
-                "Consent was not given within %d s for OAuth 2.0 credential %r on %s." % (
-                    params["wait_timeout"], credential["name"], client.host),
-                hint=("Open %s in a browser logged in to the instance as an admin and click Accept at Atlassian "
-                      "(this is the credential's \"Get OAuth Token\" link), then run again." % url) if code_grant else
-                ("Open %s logged in as an admin and click \"Get OAuth Token\", then run again." % record_url),
-                consent_url=url)
+    if not waiting or timeout <= 0:
+        return waited
+    deadline = clock() + timeout
+    while waiting and clock() < deadline:
+        task.progress("Waiting for the browser step on %s (%d s left): %s" % (
+            client.host, max(0, int(deadline - clock())), " | ".join(consent.step(client.host) for consent in waiting)))
+        pause = min(max(0.1, interval), max(0.0, deadline - clock()))
+        sleep(pause)
+        waited += pause
+        table, _query, fields = token_read(None)
+        query = Query().where("oauth_requestor_profile.requestor_id", "IN",
+                              [consent.credential["sys_id"] for consent in waiting])
+        rows = client.list(table, query, fields=fields)
+        for consent in waiting:
+            consent.rows = [row for row in rows
+                            if row.get("oauth_requestor_profile.requestor_id") == consent.credential["sys_id"]]
+        waiting = [consent for consent in waiting if not consent.given()]
+    if waiting:
+        raise RecordError(
+            "The browser step was not done within %d s for OAuth 2.0 credential %s on %s." % (
+                timeout, ", ".join(repr(consent.credential.get("name")) for consent in waiting), client.host),
+            hint="Open %s, then run again." % " and ".join(consent.step(client.host) for consent in waiting),
+            consent_url=waiting[0].url)
+    return waited
 
-    now = clock()
-    tokens = _token_facts(rows, now)
-    health = _health(grant, tokens, params["warn_days"])
+
+def report(task, client, consent, warn_days, waited=0.0, clock=time.time):
+    """The module's result for one credential: consent, token facts and health, warnings for what needs action."""
+    credential, profile, grant = consent.credential, consent.profile, consent.grant
+    tokens = _token_facts(consent.rows, clock())
+    health = _health(grant, tokens, warn_days)
     for message in health["messages"] if health["status"] in ("warning", "expired") else []:
         task.warn("%s (credential %r on %s)" % (message, credential["name"], client.host))
     lifespan = profile.get("oauth_entity.refresh_token_lifespan")
-    if code_grant and lifespan and lifespan.isdigit() and int(lifespan) > ATLASSIAN_IDLE_DAYS * 86400:
+    if consent.code_grant and lifespan and lifespan.isdigit() and int(lifespan) > ATLASSIAN_IDLE_DAYS * 86400:
         health["messages"].append(
             "The registry's refresh_token_lifespan (%s s, %s days) is longer than Atlassian's %d-day idle limit: "
             "ServiceNow may keep a refresh token Atlassian no longer accepts." % (
                 lifespan, _days(int(lifespan)), ATLASSIAN_IDLE_DAYS))
-    consent = given(rows)
-    if code_grant:
-        message = ("Consent given: the instance holds a refresh token." if consent else
+    given = consent.given()
+    if consent.code_grant:
+        message = ("Consent given: the instance holds a refresh token." if given else
                    "One browser step left: open the consent URL (consent_url) in a browser logged in to %s as an "
                    "admin and click Accept at Atlassian (the credential's \"Get OAuth Token\" link)." % client.host)
     else:
         # ServiceNow's procedure for the client credentials grant ends with the same "Get OAuth Token" click; no
         # Atlassian consent page, but the instance is not documented to fetch the first token by itself.
-        message = ("The instance holds an access token (client credentials grant)." if consent else
+        message = ("The instance holds an access token (client credentials grant)." if given else
                    "One step left: open the credential (%s) logged in as an admin and click its \"Get OAuth Token\" "
-                   "related link; with the client credentials grant there is no Atlassian consent page." % record_url)
+                   "related link; with the client credentials grant there is no Atlassian consent page."
+                   % consent.record_url)
     return {
         "changed": False,
         "credential": {"sys_id": credential["sys_id"], "name": credential.get("name")},
@@ -191,12 +225,36 @@ def run(task, sleep=time.sleep, clock=time.time):
                      "client_id": profile.get("oauth_entity.client_id"),
                      "redirect_url": profile.get("oauth_entity.redirect_url")},
         "grant_type": grant,
-        "browser_step_required": not consent,
-        "consent_url": url,
-        "credential_url": record_url,
-        "consent_given": consent,
+        "browser_step_required": not given,
+        "consent_url": consent.url,
+        "credential_url": consent.record_url,
+        "consent_given": given,
         "waited": round(waited, 1),
         "tokens": tokens,
         "health": health,
         "message": message,
     }
+
+
+def run(task, sleep=time.sleep, clock=time.time):
+    params = task.params
+    reconciler = task.reconciler()
+    client = reconciler.client
+    found = reads(params["credential"]).fetch(client)
+    credential = lookups.resolve(
+        task, reconciler, "oauth_2_0_credentials", params["credential"], found["credential"], "OAuth 2.0 credential",
+        option="credential",
+        hint="Create it first with snowspoke.jira.servicenow_credential (type oauth_2_0_credentials).")
+    if credential.get("_placeholder"):
+        return {"changed": False, "credential": None, "consent_given": False, "consent_url": None,
+                "browser_step_required": None, "message": "The credential does not exist yet (check mode)."}
+    profile = profile_of(credential)
+    if not profile["sys_id"]:
+        raise RecordError("OAuth 2.0 credential %r has no OAuth entity profile on %s." % (
+            credential.get("name"), client.host),
+            hint="Set its profile with snowspoke.jira.servicenow_credential (oauth_registry or oauth_profile).")
+    consent = Consent(client.base_url, credential, profile)
+    table, query, fields = token_read(credential["sys_id"])
+    consent.rows = client.list(table, query, fields=fields)
+    waited = wait_for(task, client, [consent], params["wait_timeout"], params["wait_interval"], sleep, clock)
+    return report(task, client, consent, params["warn_days"], waited, clock)

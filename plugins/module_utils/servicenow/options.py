@@ -10,6 +10,7 @@ combination (host form, which authentication) before any request, with messages 
 
 from __future__ import annotations
 
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -118,6 +119,18 @@ def instance_url(host):
             "instance.host %r must be the instance's base URL, without a path or query "
             "(for example https://dev123.service-now.com)." % host)
     return "%s://%s%s" % (parts.scheme, parts.hostname.lower(), ":%d" % port if port else "")
+
+
+def check_bound_host(base_url, environ=None):
+    """An AWX credential bound to one instance injects SN_HOST beside its user and password: a task that targets
+    another instance must not send that instance's credentials anywhere else (a job over a whole inventory)."""
+    bound = (environ if environ is not None else os.environ).get("SN_HOST")
+    if bound and instance_url(bound) != base_url:
+        raise OptionError(
+            "SN_HOST names the instance %s, but this task targets %s: the credential is for one instance only." % (
+                instance_url(bound), base_url),
+            hint="Attach a credential without an instance (a fleet integration user), or limit the job to that "
+                 "instance.")
 
 
 def _is_ip(text):

@@ -16,6 +16,7 @@ import re
 
 from ..common.errors import RecordError, SnowspokeError
 from . import tables
+from .reads import Reads
 from .query import Query
 
 SPOKE_SCOPE = "sn_jira_spoke"
@@ -56,74 +57,72 @@ def is_true(value):
     return str(value).strip().lower() in ("true", "1", "active", "yes")
 
 
+SCHEMA_TABLES = sorted(table.name for table in tables.ALL)
+SCHEMA_FIELDS = sorted(set(field for table in tables.ALL for field in table.fields if field not in SYSTEM_FIELDS))
+
+
 def version_tuple(version):
     return tuple(int(part) for part in re.findall(r"\d+", version or "")[:3]) or (0,)
 
 
-def run(task):
-    """Gather the facts; fail (unless fail_on_problems is false) listing every problem."""
-    params = task.params
-    client = task.servicenow
+def reads(params, user):
+    """The first round: the spoke's store app, the plugins, the shipped alias, the user's admin role and the table
+    hierarchy. Every read is tolerant: a refused one is a problem to report, not a crash."""
+    found = Reads()
+    found.add("store_app", "sys_store_app", {"scope": params["spoke_scope"]},
+              ["sys_id", "name", "scope", "active", "version"], tolerant=True)
+    found.add("plugins", "v_plugin", Query().where("id", "IN", sorted(set(params["required_plugins"]))),
+              ["id", "name", "active", "version"], tolerant=True)
+    found.add("shipped_alias", "sys_alias", {"id": params["alias"]},
+              tables.SYS_ALIAS.read_fields("configuration_template.name",
+                                           "configuration_template.default_data_template"), tolerant=True)
+    if user:
+        found.add("admin_role", "sys_user_has_role", {"user.user_name": user, "role.name": "admin"}, ["sys_id"], 1,
+                  tolerant=True)
+    if params["check_schema"]:
+        found.add("db_objects", "sys_db_object", Query().where("name", "IN", SCHEMA_TABLES),
+                  ["name", "super_class.name", "super_class.super_class.name"], tolerant=True)
+    return found
+
+
+def more_reads(params, found):
+    """The second round, from the first: the alias's attribute definitions and the data dictionary."""
+    more = Reads()
+    aliases = found.get("shipped_alias")
+    if not _failed(aliases) and len(aliases) == 1:
+        more.add("definitions", "var_dictionary", {"model": aliases[0]["sys_id"]}, tables.VAR_DICTIONARY.read_fields(),
+                 tolerant=True)
+    if params["check_schema"]:
+        hierarchy = _hierarchy(found["db_objects"], [])
+        dictionary_tables = set(SCHEMA_TABLES) | set(parent for chain in (hierarchy or {}).values() for parent in chain)
+        more.add("dictionary", "sys_dictionary", Query().where("name", "IN", sorted(dictionary_tables)).where(
+            "element", "IN", sorted(SCHEMA_FIELDS)), ["name", "element", "internal_type"], tolerant=True)
+    return more
+
+
+def evaluate(task, params, client, found):
+    """The facts of both rounds; fails (unless fail_on_problems is false) listing every problem."""
     facts = {"instance": client.base_url, "problems": []}
     problems = facts["problems"]
-
-    schema_tables = sorted(table.name for table in tables.ALL)
-    reads = [
-        ("sys_store_app", {"scope": params["spoke_scope"]},
-         ["sys_id", "name", "scope", "active", "version"], None),
-        ("v_plugin", Query().where("id", "IN", sorted(set(params["required_plugins"]))),
-         ["id", "name", "active", "version"], None),
-        ("sys_alias", {"id": params["alias"]}, tables.SYS_ALIAS.read_fields(), None),
-    ]
-    if client.user:
-        reads.append(("sys_user_has_role", {"user.user_name": client.user, "role.name": "admin"}, ["sys_id"], 1))
-    if params["check_schema"]:
-        reads.append(("sys_db_object", Query().where("name", "IN", schema_tables),
-                      ["name", "super_class.name", "super_class.super_class.name"], None))
-    answers = client.list_many(reads, return_errors=True)
-    store_apps, plugins, aliases = answers[0], answers[1], answers[2]
-
-    facts["spoke"] = _spoke_facts(store_apps, params["spoke_scope"], problems, client.host)
-    facts["plugins"] = _plugin_facts(plugins, params["required_plugins"], problems)
-    facts["user"] = _user_facts(client, answers[3] if client.user else None, problems)
-    alias = _first(aliases, "sys_alias", problems)
-
-    # Second round trip: what depends on the first (alias sys_id, table inheritance).
-    second = []
+    facts["spoke"] = _spoke_facts(found["store_app"], params["spoke_scope"], problems, client.host)
+    facts["plugins"] = _plugin_facts(found["plugins"], params["required_plugins"], problems)
+    facts["user"] = _user_facts(client, found.get("admin_role"), problems)
+    alias = _first(found["shipped_alias"], "sys_alias", problems)
     if alias:
-        second.append(("var_dictionary", {"model": alias["sys_id"]},
-                       tables.VAR_DICTIONARY.read_fields(), None))
-        if alias.get("configuration_template"):
-            second.append(("sys_alias_templates", {"sys_id": alias["configuration_template"]},
-                           ["sys_id", "name", "default_data_template"], 1))
-    if params["check_schema"]:
-        db_objects = answers[-1]
-        hierarchy = _hierarchy(db_objects, problems)
-        schema_fields = set(field for table in tables.ALL for field in table.fields if field not in SYSTEM_FIELDS)
-        dictionary_tables = set(schema_tables) | set(parent for chain in (hierarchy or {}).values()
-                                                     for parent in chain)
-        second.append(("sys_dictionary", Query().where("name", "IN", sorted(dictionary_tables)).where(
-                           "element", "IN", sorted(schema_fields)),
-                       ["name", "element", "internal_type"], None))
-    second_answers = client.list_many(second, return_errors=True) if second else []
-
-    if alias:
-        facts["alias"] = _alias_facts(alias, second_answers[0], second_answers[1]
-                                      if alias.get("configuration_template") else None, problems)
-        _attribute_problems(facts["alias"], second_answers[0], params, problems, client.host)
+        facts["alias"] = _alias_facts(alias, found["definitions"], problems)
+        _attribute_problems(facts["alias"], found["definitions"], params, problems, client.host)
     else:
         facts["alias"] = None
-        if not _failed(aliases):
+        if not _failed(found["shipped_alias"]):
             problems.append(
                 "The Jira spoke's connection alias %s is missing on %s: install or repair the Jira spoke "
                 "(the alias ships with it)." % (params["alias"], client.host))
     if params["check_schema"]:
-        facts["schema"] = _schema_facts(hierarchy, second_answers[-1], problems)
+        facts["schema"] = _schema_facts(_hierarchy(found["db_objects"], problems), found["dictionary"], problems)
         for missing in facts["schema"]["missing_optional"]:
             task.warn("Field %s.%s does not exist on %s: the collection only reads or reports it, or writes it when an "
                       "option asks, so the set-up goes on; what needs it reports that it cannot tell." % (
                           missing["table"], missing["field"], client.host))
-
     facts["ok"] = not problems
     if problems and params["fail_on_problems"]:
         raise RecordError(
@@ -132,6 +131,15 @@ def run(task):
             hint="Nothing was changed.", **facts)
     facts["changed"] = False
     return facts
+
+
+def run(task):
+    """Gather the facts in two round trips; fail (unless fail_on_problems is false) listing every problem."""
+    params = task.params
+    client = task.servicenow
+    found = reads(params, client.user).fetch(client)
+    found.update(more_reads(params, found).fetch(client))
+    return evaluate(task, params, client, found)
 
 
 def _failed(answer):
@@ -199,7 +207,7 @@ def _user_facts(client, role_rows, problems):
     return {"name": client.user, "admin": admin}
 
 
-def _alias_facts(alias, definitions, templates, problems):
+def _alias_facts(alias, definitions, problems):
     facts = {
         "sys_id": alias["sys_id"], "id": alias.get("id"), "name": alias.get("name"), "type": alias.get("type"),
         "connection_type": alias.get("connection_type"),
@@ -213,16 +221,15 @@ def _alias_facts(alias, definitions, templates, problems):
             "element": row.get("element"), "label": row.get("label"), "type": row.get("internal_type"),
             "default_value": row.get("default_value"), "sys_id": row.get("sys_id"),
         } for row in definitions), key=lambda row: row["element"] or "")
-    if templates is not None:
-        template = _first(templates, "sys_alias_templates", problems)
-        if template:
-            data = template.get("default_data_template") or ""
-            try:
-                parsed = json.loads(data) if data else None
-            except ValueError:
-                parsed = None
-            facts["configuration_template"] = {"sys_id": template["sys_id"], "name": template.get("name"),
-                                               "data": parsed if parsed is not None else data}
+    if alias.get("configuration_template"):
+        data = alias.get("configuration_template.default_data_template") or ""
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = None
+        facts["configuration_template"] = {"sys_id": alias["configuration_template"],
+                                           "name": alias.get("configuration_template.name"),
+                                           "data": parsed if parsed is not None else data}
     return facts
 
 
