@@ -81,19 +81,19 @@ sanity: venv ## Run ansible-test sanity offline on an exported copy (tools/sanit
 LINT_PATHS := $(wildcard roles playbooks)
 
 # The AWX and execution-environment checks run first (`make lint LINT_EXTRAS=` skips them). awx-lint lints
-# playbooks/awx_setup.yml with awx.awx on the collections path, so the ansible-lint run below leaves it out.
+# awx/awx_setup.yml with awx.awx on the collections path; the ansible-lint run below covers roles/ and playbooks/.
 LINT_EXTRAS ?= awx-lint ee-check
 lint: $(LINT_EXTRAS)
 
 lint: venv collection ## Run ansible-lint (production profile, offline; see .ansible-lint) on roles/ and playbooks/
 	@if [ -z "$(LINT_PATHS)" ]; then echo "lint: no roles/ or playbooks/ to lint"; exit 0; fi; \
 	echo "ansible-lint $(LINT_PATHS)"; \
-	ansible-lint $(if $(CI),--nocolor) --exclude=$(AWX_PLAYBOOK) $(LINT_PATHS)
+	ansible-lint $(if $(CI),--nocolor) $(LINT_PATHS)
 
 # --- AWX / Automation Controller and the execution environment (awx/README.md) ---
 .PHONY: awx-deps awx-lint ee-check
 
-AWX_PLAYBOOK := playbooks/awx_setup.yml
+AWX_PLAYBOOK := awx/awx_setup.yml
 # awx.awx for checking AWX_PLAYBOOK offline (no Galaxy here): extracted from the `ansible` package on PyPI, pinned
 # by version and sha256 in AWX_PIN; fetched again only when that file changes.
 AWX_PIN := awx/lint-requirements.txt
@@ -126,7 +126,7 @@ $(AWX_MANIFEST): $(AWX_PIN) | $(VENV_PY)
 		"($$(( $$(date +%s) - t0 ))s)"
 
 awx-lint: export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT):$(AWX_COLLECTIONS_ROOT)
-awx-lint: venv collection awx-deps ## yamllint the AWX files; syntax-check and ansible-lint playbooks/awx_setup.yml
+awx-lint: venv collection awx-deps ## yamllint the AWX files; syntax-check and ansible-lint awx/awx_setup.yml
 	yamllint --strict -d '$(AWX_YAMLLINT_CONFIG)' $(AWX_YAML)
 	ansible-playbook --syntax-check -i localhost, $(AWX_PLAYBOOK)
 	ansible-lint $(if $(CI),--nocolor) $(AWX_PLAYBOOK) $(AWX_YAML)

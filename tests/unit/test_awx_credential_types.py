@@ -5,7 +5,7 @@ must be injectable; a field feeding a secret option must be ``secret: true``. Th
 AWX does it (awx/main/models/credential: only the inputs that are set and non-empty are in the template
 namespace, an unset boolean is false, every env template is rendered anyway, file templates always written) and
 the result is fed to the modules' argument spec: an unset field must never yield a value the module rejects.
-Then playbooks/awx_setup.yml: its awx.awx arguments against the modules' documentation (when `make awx-deps` has
+Then awx/awx_setup.yml: its awx.awx arguments against the modules' documentation (when `make awx-deps` has
 fetched awx.awx) and its job templates' playbooks against AWX's project scan; last, the execution environment's
 pins against the project's.
 """
@@ -218,7 +218,7 @@ def test_jira_credentials_give_exactly_one_authentication(inputs, given, private
     assert set(name for name in auth if jira[name]) == given
 
 
-# playbooks/awx_setup.yml: ansible-lint's production profile does not check module arguments (its opt-in `args`
+# awx/awx_setup.yml: ansible-lint's production profile does not check module arguments (its opt-in `args`
 # rule stops at the first templated value), so check them here against awx.awx's documented options. awx.awx is
 # fetched by `make awx-deps` (awx-lint, part of `make lint`); without it this test is skipped.
 
@@ -227,7 +227,7 @@ DOC_TYPES = {"str": str, "int": int, "bool": bool, "list": list, "dict": dict, "
 
 
 def _awx_tasks():
-    with open(os.path.join(REPO, "playbooks", "awx_setup.yml"), encoding="utf-8") as handle:
+    with open(os.path.join(REPO, "awx", "awx_setup.yml"), encoding="utf-8") as handle:
         plays = yaml.safe_load(handle)
     for play in plays:
         for task in play.get("tasks", []):
