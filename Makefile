@@ -1,6 +1,7 @@
 # Test and development entry points for the snowspoke.jira collection (run `make help`).
 # Everything runs through the project virtualenv (.venv), which `make venv` creates and keeps in sync with
-# requirements.txt. Nothing here needs the internet beyond the Python package index.
+# requirements-dev.txt (the pinned toolchain; it includes requirements.txt, the collection's runtime requirements).
+# Nothing here needs the internet beyond the Python package index.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -10,7 +11,9 @@ MAKEFLAGS += --no-print-directory
 PYTHON ?= python3
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
-# A copy of the requirements last installed: `make venv` reinstalls only when requirements.txt differs from it.
+# The requirements files `make venv` installs, and a copy of them as last installed: it reinstalls only when
+# they differ from it.
+REQUIREMENTS := requirements.txt requirements-dev.txt
 VENV_STAMP := $(VENV)/requirements.installed.txt
 
 NAMESPACE := $(shell sed -n 's/^namespace: *//p' galaxy.yml)
@@ -43,11 +46,11 @@ help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-12s %s\n", $$1, $$2 }'
 	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON, LINT_EXTRAS'
 
-venv: $(VENV_PY) ## Create .venv with python3 (or PYTHON=...) if missing; install requirements.txt when it changed
-	@if ! cmp -s requirements.txt $(VENV_STAMP); then \
-		$(VENV_PY) -m pip install --disable-pip-version-check --quiet -r requirements.txt; \
-		cp requirements.txt $(VENV_STAMP); \
-		echo "venv: installed requirements.txt into $(VENV)"; \
+venv: $(VENV_PY) ## Create .venv with python3 (or PYTHON=...) if missing; install requirements-dev.txt when it changed
+	@if ! cat $(REQUIREMENTS) | cmp -s - $(VENV_STAMP); then \
+		$(VENV_PY) -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt; \
+		cat $(REQUIREMENTS) > $(VENV_STAMP); \
+		echo "venv: installed requirements-dev.txt into $(VENV)"; \
 	fi
 
 $(VENV_PY):

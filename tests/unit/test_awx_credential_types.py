@@ -295,11 +295,11 @@ def test_awx_setup_playbooks_are_listed_by_the_awx_project_scan(playbook):
         assert any(AWX_PLAYBOOK_LINE.match(line) for line in handle), "AWX would not list %s" % playbook
 
 
-# The execution environment: the image's pins follow the project's (requirements.txt).
+# The execution environment: the image's pins follow the project's (requirements-dev.txt).
 
 def _pins():
     pins = {}
-    with open(os.path.join(REPO, "requirements.txt"), encoding="utf-8") as handle:
+    with open(os.path.join(REPO, "requirements-dev.txt"), encoding="utf-8") as handle:
         for line in handle:
             match = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", line)
             if match:
@@ -319,7 +319,7 @@ def test_execution_environment_pins_match_the_project():
 
 def test_collection_declares_its_python_dependencies_for_ansible_builder():
     # ansible-builder reads meta/execution-environment.yml of every collection it installs; the paths are
-    # relative to the collection root. Without it, it would install the root requirements.txt (our dev tools).
+    # relative to the collection root (the runtime requirements.txt, never the pinned requirements-dev.txt).
     with open(os.path.join(REPO, "meta", "execution-environment.yml"), encoding="utf-8") as handle:
         metadata = yaml.safe_load(handle)
     python = metadata["dependencies"]["python"]
