@@ -18,6 +18,7 @@ VENV_STAMP := $(VENV)/requirements.installed.txt
 
 NAMESPACE := $(shell sed -n 's/^namespace: *//p' galaxy.yml)
 NAME := $(shell sed -n 's/^name: *//p' galaxy.yml)
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 COLLECTIONS_ROOT := $(CURDIR)/.cache/collections
 COLLECTION_LINK := $(COLLECTIONS_ROOT)/ansible_collections/$(NAMESPACE)/$(NAME)
 
@@ -37,14 +38,16 @@ ALLOW_EMPTY ?= 0
 SANITY_ARGS ?=
 
 # Stages of `make test`, cheapest feedback first, pytest last so its summary closes the output.
-TEST_STAGES := venv lint sanity unit integration
+TEST_STAGES := venv lint changelog-lint docs-lint galaxy-check sanity unit integration
 
-.PHONY: help venv collection unit integration sanity lint test docs demo bench clean
+.PHONY: help venv collection unit integration sanity lint test docs demo bench clean build galaxy-check docs-lint \
+	changelog-lint
 
 help: ## Show this help
 	@echo 'Targets:'
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-12s %s\n", $$1, $$2 }'
-	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON, LINT_EXTRAS'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-15s %s\n", $$1, $$2 }'
+	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON,'
+	@echo '  LINT_EXTRAS, FORCE=1 (run galaxy-check and docs-lint even when their inputs are unchanged)'
 
 venv: $(VENV_PY) ## Create .venv with python3 (or PYTHON=...) if missing; install requirements-dev.txt when it changed
 	@if ! cat $(REQUIREMENTS) | cmp -s - $(VENV_STAMP); then \
@@ -151,7 +154,7 @@ ee-check: venv ## Check the execution environment: collection tarball, ansible-b
 		{ echo "ee-check: the collection tarball is missing from $(EE_CONTEXT)"; exit 1; }
 	@echo "ee-check: ok; build the image with: podman build -t $(NAMESPACE)-$(NAME)-ee $(EE_CONTEXT)"
 
-test: ## venv + lint + sanity + unit + integration, stopping at the first failure
+test: ## Every stage (venv lint changelog-lint docs-lint galaxy-check sanity unit integration); stops at the first failure
 	@start=$$(date +%s); \
 	for stage in $(TEST_STAGES); do \
 		t0=$$(date +%s); \
@@ -160,9 +163,50 @@ test: ## venv + lint + sanity + unit + integration, stopping at the first failur
 	done; \
 	echo "== make test: all stages passed in $$(( $$(date +%s) - start ))s"
 
-docs: venv ## Regenerate plugins/doc_fragments from the option tables (tools/gen_doc_fragments.py)
+# --- Packaging: the tarball Galaxy gets, its import check, the docs and the changelog ---
+
+BUILD_DIR := build
+TARBALL := $(BUILD_DIR)/$(NAMESPACE)-$(NAME)-$(VERSION).tar.gz
+# A check that passed on exactly the same inputs (and toolchain) is skipped: tools/cached.py, stamps in .cache/stamps.
+CACHED := $(VENV_PY) tools/cached.py
+
+build: venv ## Build the collection tarball build/<namespace>-<name>-<version>.tar.gz (galaxy.yml build_ignore)
+	@rm -f $(TARBALL)
+	ansible-galaxy collection build --force --output-path $(BUILD_DIR) .
+
+# galaxy-importer 0.4.x as Galaxy runs it (ansible-doc, ansible-lint on the extracted tarball, metadata, role
+# READMEs, changelog, license); tools/galaxy_check.py fails on any warning, printing the importer's findings.
+galaxy-check: build ## Import the tarball with galaxy-importer (tools/galaxy-importer.cfg); fail on any warning
+	$(CACHED) galaxy-check $(TARBALL) tools/galaxy_check.py tools/galaxy-importer.cfg -- \
+		$(VENV_PY) tools/galaxy_check.py $(TARBALL)
+
+# Plugin and role docs (schema, markup, references to this collection and to ansible.builtin) and docs/docsite/.
+DOCS_LINT := antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent \
+	--disallow-unknown-collection-refs .
+docs-lint: venv collection ## antsibull-docs lint-collection-docs --plugin-docs on the collection
+	$(CACHED) docs-lint plugins roles meta docs galaxy.yml -- $(DOCS_LINT)
+
+# The fragments, changelogs/changelog.yaml, and CHANGELOG.rst being what antsibull-changelog generates from them.
+changelog-lint: venv collection ## antsibull-changelog lint (fragments, changelog.yaml, CHANGELOG.rst up to date)
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	@mkdir -p .cache/changelog
+	@antsibull-changelog generate --output .cache/changelog/CHANGELOG.rst
+	@diff -u CHANGELOG.rst .cache/changelog/CHANGELOG.rst || \
+		{ echo "changelog-lint: CHANGELOG.rst is not generated from changelogs/changelog.yaml: run antsibull-changelog generate"; exit 1; }
+
+# HTML pages of the collection: antsibull-docs writes RST for every plugin and role, Sphinx renders it with the
+# Ansible theme (configuration in tools/docsite/). -W: a warning fails the build.
+DOCS_DIR := $(BUILD_DIR)/docs
+docs: venv collection ## Regenerate plugins/doc_fragments, then build the HTML docs into build/docs/html
 	@if [ ! -f tools/gen_doc_fragments.py ]; then echo "docs: not yet implemented"; exit 1; fi
 	$(VENV_PY) tools/gen_doc_fragments.py
+	@rm -rf $(DOCS_DIR) && mkdir -p $(DOCS_DIR)/rst && chmod 700 $(DOCS_DIR)/rst
+	@cp tools/docsite/index.rst $(DOCS_DIR)/rst/
+	antsibull-docs --config-file tools/docsite/antsibull-docs.cfg collection --use-current \
+		--dest-dir $(DOCS_DIR)/rst $(NAMESPACE).$(NAME)
+	sphinx-build -q -W --keep-going -b html -c tools/docsite -d $(DOCS_DIR)/doctrees $(DOCS_DIR)/rst $(DOCS_DIR)/html
+	@echo "docs: open $(DOCS_DIR)/html/index.html"
 
 demo: venv collection ## Run the end-to-end demo against the emulators (tools/demo.py)
 	@if [ ! -f tools/demo.py ]; then echo "demo: not yet implemented (tools/demo.py is missing)"; exit 1; fi
@@ -171,5 +215,5 @@ demo: venv collection ## Run the end-to-end demo against the emulators (tools/de
 bench: venv collection ## Speed figures of the main job (tests/bench; written to .cache/bench/results.json)
 	$(VENV_PY) -m pytest tests/bench -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
-clean: ## Remove .cache, build output and tests/output (keeps .venv)
-	rm -rf .cache build dist tests/output .pytest_cache $(NAMESPACE)-$(NAME)-*.tar.gz
+clean: ## Remove .cache, build output (tarball, docs) and tests/output (keeps .venv)
+	rm -rf .cache $(BUILD_DIR) dist tests/output .pytest_cache $(NAMESPACE)-$(NAME)-*.tar.gz
