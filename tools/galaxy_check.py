@@ -93,8 +93,8 @@ def run(tarball: str, verbose: bool) -> int:
     if findings or verbose:
         print('\n'.join(recorder.lines(logging.DEBUG if verbose else logging.INFO)))
     if findings:
-        print('\ngalaxy-check: galaxy-importer %s reported %d finding(s) on %s:' % (__version__, len(findings),
-                                                                                  os.path.basename(tarball)))
+        print('\ngalaxy-check: galaxy-importer %s reported %d finding(s) on %s:'
+              % (__version__, len(findings), os.path.basename(tarball)))
         print('\n'.join('  ' + line for line in findings))
         return 1
     contents = result['contents'] if result else []

@@ -25,7 +25,8 @@ ALLOWED_TOP = {"MANIFEST.json", "FILES.json", "README.md", "LICENSE", "CHANGELOG
 # Development files and folders, anywhere in the tarball (path prefixes).
 DEVELOPMENT = ("Makefile", "pytest.ini", ".ansible-lint", ".gitignore", ".ci", ".cache", ".venv", ".pytest_cache",
                "tools", "tests", "awx", "requirements-dev.txt", "build", "dist", "collections",
-               "changelogs/fragments", "changelogs/.plugin-cache.yaml", "playbooks/demo", "importer_result.json")
+               "changelogs/fragments", "changelogs/README.md", "changelogs/.plugin-cache.yaml", "playbooks/demo",
+               "importer_result.json")
 # What a user needs to find in it.
 REQUIRED = ["README.md", "LICENSE", "CHANGELOG.rst", "changelogs/changelog.yaml", "requirements.txt",
             "meta/runtime.yml", "meta/execution-environment.yml", "playbooks/site.yml", "playbooks/audit.yml",
