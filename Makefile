@@ -49,7 +49,7 @@ help: ## Show this help
 	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON,'
 	@echo '  LINT_EXTRAS, FORCE=1 (run galaxy-check and docs-lint even when their inputs are unchanged)'
 
-venv: $(VENV_PY) ## Create .venv with python3 (or PYTHON=...) if missing; install requirements-dev.txt when it changed
+venv: $(VENV_PY) ## Create .venv with python3 (or PYTHON=...) if missing; install requirements-dev.txt if changed
 	@if ! cat $(REQUIREMENTS) | cmp -s - $(VENV_STAMP); then \
 		$(VENV_PY) -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt; \
 		cat $(REQUIREMENTS) > $(VENV_STAMP); \
@@ -154,7 +154,7 @@ ee-check: venv ## Check the execution environment: collection tarball, ansible-b
 		{ echo "ee-check: the collection tarball is missing from $(EE_CONTEXT)"; exit 1; }
 	@echo "ee-check: ok; build the image with: podman build -t $(NAMESPACE)-$(NAME)-ee $(EE_CONTEXT)"
 
-test: ## Every stage (venv lint changelog-lint docs-lint galaxy-check sanity unit integration); stops at the first failure
+test: ## Every stage of TEST_STAGES (lint, packaging checks, sanity, unit, integration); stops at the first failure
 	@start=$$(date +%s); \
 	for stage in $(TEST_STAGES); do \
 		t0=$$(date +%s); \
@@ -167,7 +167,7 @@ test: ## Every stage (venv lint changelog-lint docs-lint galaxy-check sanity uni
 
 BUILD_DIR := build
 TARBALL := $(BUILD_DIR)/$(NAMESPACE)-$(NAME)-$(VERSION).tar.gz
-# A check that passed on exactly the same inputs (and toolchain) is skipped: tools/cached.py, stamps in .cache/stamps.
+# A check that passed on exactly these inputs (and toolchain) is skipped: tools/cached.py, stamps in .cache/stamps.
 CACHED := $(VENV_PY) tools/cached.py
 
 build: venv ## Build the collection tarball build/<namespace>-<name>-<version>.tar.gz (galaxy.yml build_ignore)
@@ -193,7 +193,8 @@ changelog-lint: venv collection ## antsibull-changelog lint (fragments, changelo
 	@mkdir -p .cache/changelog
 	@antsibull-changelog generate --output .cache/changelog/CHANGELOG.rst
 	@diff -u CHANGELOG.rst .cache/changelog/CHANGELOG.rst || \
-		{ echo "changelog-lint: CHANGELOG.rst is not generated from changelogs/changelog.yaml: run antsibull-changelog generate"; exit 1; }
+		{ echo "changelog-lint: CHANGELOG.rst differs from changelogs/changelog.yaml: run antsibull-changelog generate"; \
+		exit 1; }
 
 # HTML pages of the collection: antsibull-docs writes RST for every plugin and role, Sphinx renders it with the
 # Ansible theme (configuration in tools/docsite/). -W: a warning fails the build.
