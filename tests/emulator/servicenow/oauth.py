@@ -182,8 +182,9 @@ def redirect(instance, request):
 
 
 def _requestor_profile(instance, context, requestor_id, profile_id):
+    with_context = "requestor_context" in instance.columns("oauth_requestor_profile")
     for row in instance.rows("oauth_requestor_profile"):
-        if (row.get("requestor_context") == context and row.get("requestor_id") == requestor_id
+        if ((not with_context or row.get("requestor_context") == context) and row.get("requestor_id") == requestor_id
                 and row.get("oauth_entity_profile") == profile_id):
             return row["sys_id"]
     return instance.create("oauth_requestor_profile", {
