@@ -114,7 +114,7 @@ SYSTEM_FIELDS = (
     _f("sys_mod_count", "integer", default="0"),
     _f("sys_class_name", "sys_class_name", max_length=80),
     _ref("sys_scope", "sys_scope", label="Application"),
-    _f("sys_domain", default="global", max_length=32),
+    _ref("sys_domain", "sys_user_group", default="global", label="Domain"),  # c_TableAPI.md examples, SDK
     _f("sys_tags"),
 )
 SYSTEM_FIELD_NAMES = frozenset(f.name for f in SYSTEM_FIELDS)

@@ -193,7 +193,8 @@ def test_system_fields_on_insert(admin, dev1):
     assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", record["sys_created_on"])
     assert record["sys_created_by"] == record["sys_updated_by"] == "admin"
     assert record["sys_mod_count"] == "0" and record["sys_class_name"] == "sys_user_role"
-    assert record["sys_scope"]["value"] == "global" and record["sys_domain"] == "global" and record["sys_tags"] == ""
+    assert record["sys_scope"]["value"] == "global" and record["sys_tags"] == ""
+    assert record["sys_domain"] == {"link": dev1.url + "/api/now/table/sys_user_group/global", "value": "global"}
     assert created.headers["Location"].endswith("/sys_user_role/" + record["sys_id"])
     chosen = post(admin, dev1, "sys_user_role", {"name": "r2", "sys_id": "ab" * 16}).json()["result"]
     assert chosen["sys_id"] == "ab" * 16  # a client may choose the sys_id of a new record
