@@ -14,7 +14,7 @@ from . import auth, schema
 from .rules import RuleAbort
 
 _TABLE_PATH = re.compile(r"^/api/now/(?:(v[12])/)?table/([^/]+)(?:/([^/]+))?/?$")
-_BATCH_PATH = re.compile(r"^/api/now/(?:v1/)?batch/?$")
+_BATCH_PATH = re.compile(r"^/api/now/(?:v[12]/)?batch/?$")  # batch-api.md: v1 or v2
 DEFAULT_LIMIT = 10000
 _OPERATION = {"POST": "Insert", "PUT": "Update", "PATCH": "Update", "DELETE": "Delete"}
 
@@ -141,7 +141,8 @@ def _json_content(request):
     return media == "application/json" or media.endswith("+json")
 
 
-def table_api(instance, request, caller, table_name, sys_id, version=None):  # pylint: disable=too-many-return-statements
+# pylint: disable-next=too-many-return-statements,too-many-arguments
+def table_api(instance, request, caller, table_name, sys_id, version=None):
     definition = schema.table(table_name)
     if definition is None:
         return error(400, "Invalid table %s" % table_name, None)

@@ -36,8 +36,9 @@ PARTIAL = ("sys_user", "sys_user_role", "sys_scope", "sys_db_object", "sys_dicti
 # SDK column functions -> type family; the emulator's kinds map through EMULATOR_FAMILY.
 SDK_FAMILY = {
     "StringColumn": "string", "TranslatedTextColumn": "string", "MultiLineTextColumn": "string",
-    "EmailColumn": "string", "ChoiceColumn": "string", "VersionColumn": "string", "BooleanColumn": "boolean", "IntegerColumn": "integer",
-    "DecimalColumn": "decimal", "ReferenceColumn": "reference", "DomainIdColumn": "reference",
+    "EmailColumn": "string", "ChoiceColumn": "string", "VersionColumn": "string",
+    "BooleanColumn": "boolean", "IntegerColumn": "integer", "DecimalColumn": "decimal",
+    "ReferenceColumn": "reference", "DomainIdColumn": "reference",
     "JsonColumn": "json", "ScriptColumn": "script", "DocumentIdColumn": "document_id",
     "TableNameColumn": "table_name", "SystemClassNameColumn": "sys_class_name", "GuidColumn": "GUID",
     "DateTimeColumn": "glide_date_time", "UrlColumn": "url", "Password2Column": "password2",
