@@ -267,11 +267,13 @@ def test_absent_fields(sn_fleet_server, fleet):
     assert "order" in result(get(session, instance, "http_connection/" + created["sys_id"]))
 
 
-def test_documented_instance_has_both_unconfirmed_columns(fleet):
+def test_documented_instance_has_both_unconfirmed_columns(sn_fleet_server, fleet):
     instance = fleet.add_instance("both")
     assert not instance.absent
-    assert "order" in instance.columns("http_connection")
-    assert "requestor_context" in instance.columns("oauth_requestor_profile")
+    dictionary = result(get(sn_fleet_server.admin(instance), instance, "sys_dictionary", sysparm_fields="name,element",
+                            sysparm_query="element=order^ORelement=requestor_context^nameINsys_connection,"
+                                          "oauth_requestor_profile"))
+    assert sorted(row["name"] for row in dictionary) == ["oauth_requestor_profile", "sys_connection"]
 
 
 # -- 7. one credential per profile -----------------------------------------------------------------------------
