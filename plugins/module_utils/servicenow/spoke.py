@@ -129,7 +129,8 @@ def run(task):
         raise RecordError(
             "%s is not ready for the Jira spoke set-up: %s" % (client.host, " ".join(
                 "(%d) %s" % (number, problem) for number, problem in enumerate(problems, 1))),
-            hint="Nothing was changed.", **facts)
+            hint="Nothing was changed. playbooks/discover.yml shows, read-only, how this instance differs from what "
+                 "the collection needs (docs/live-instance.md).", **facts)
     facts["changed"] = False
     return facts
 
