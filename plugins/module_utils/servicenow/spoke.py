@@ -15,7 +15,7 @@ import json
 import re
 
 from ..common.errors import RecordError, SnowspokeError
-from . import tables
+from . import discovery, tables
 from .query import Query
 
 SPOKE_SCOPE = "sn_jira_spoke"
@@ -48,6 +48,7 @@ ARGUMENT_SPEC = {
     "check_schema": {"type": "bool", "default": True},
     "required_attributes": {"type": "list", "elements": "str", "default": list(REQUIRED_ATTRIBUTES)},
     "fail_on_problems": {"type": "bool", "default": True},
+    "discover": {"type": "bool", "default": False},
 }
 
 
@@ -125,6 +126,8 @@ def run(task):
                           missing["table"], missing["field"], client.host))
 
     facts["ok"] = not problems
+    if params.get("discover"):
+        facts["discovery"] = discovery.probe(client, alias, facts)
     if problems and params["fail_on_problems"]:
         raise RecordError(
             "%s is not ready for the Jira spoke set-up: %s" % (client.host, " ".join(
