@@ -1,6 +1,7 @@
 # Test and development entry points for the snowspoke.jira collection (run `make help`).
 # Everything runs through the project virtualenv (.venv), which `make venv` creates and keeps in sync with
-# requirements.txt. Nothing here needs the internet beyond the Python package index.
+# requirements-dev.txt (the pinned toolchain; it includes requirements.txt, the collection's runtime requirements).
+# Nothing here needs the internet beyond the Python package index.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -10,11 +11,14 @@ MAKEFLAGS += --no-print-directory
 PYTHON ?= python3
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
-# A copy of the requirements last installed: `make venv` reinstalls only when requirements.txt differs from it.
+# The requirements files `make venv` installs, and a copy of them as last installed: it reinstalls only when
+# they differ from it.
+REQUIREMENTS := requirements.txt requirements-dev.txt
 VENV_STAMP := $(VENV)/requirements.installed.txt
 
 NAMESPACE := $(shell sed -n 's/^namespace: *//p' galaxy.yml)
 NAME := $(shell sed -n 's/^name: *//p' galaxy.yml)
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 COLLECTIONS_ROOT := $(CURDIR)/.cache/collections
 COLLECTION_LINK := $(COLLECTIONS_ROOT)/ansible_collections/$(NAMESPACE)/$(NAME)
 
@@ -34,20 +38,22 @@ ALLOW_EMPTY ?= 0
 SANITY_ARGS ?=
 
 # Stages of `make test`, cheapest feedback first, pytest last so its summary closes the output.
-TEST_STAGES := venv lint sanity unit integration
+TEST_STAGES := venv lint changelog-lint docs-lint galaxy-check sanity unit integration
 
-.PHONY: help venv collection unit integration sanity lint test docs demo bench clean
+.PHONY: help venv collection unit integration sanity lint test docs demo bench clean build galaxy-check docs-lint \
+	changelog-lint
 
 help: ## Show this help
 	@echo 'Targets:'
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-12s %s\n", $$1, $$2 }'
-	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON, LINT_EXTRAS'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-15s %s\n", $$1, $$2 }'
+	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON,'
+	@echo '  LINT_EXTRAS, FORCE=1 (run galaxy-check and docs-lint even when their inputs are unchanged)'
 
-venv: $(VENV_PY) ## Create .venv with python3 (or PYTHON=...) if missing; install requirements.txt when it changed
-	@if ! cmp -s requirements.txt $(VENV_STAMP); then \
-		$(VENV_PY) -m pip install --disable-pip-version-check --quiet -r requirements.txt; \
-		cp requirements.txt $(VENV_STAMP); \
-		echo "venv: installed requirements.txt into $(VENV)"; \
+venv: $(VENV_PY) ## Create .venv with python3 (or PYTHON=...) if missing; install requirements-dev.txt if changed
+	@if ! cat $(REQUIREMENTS) | cmp -s - $(VENV_STAMP); then \
+		$(VENV_PY) -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt; \
+		cat $(REQUIREMENTS) > $(VENV_STAMP); \
+		echo "venv: installed requirements-dev.txt into $(VENV)"; \
 	fi
 
 $(VENV_PY):
@@ -81,19 +87,19 @@ sanity: venv ## Run ansible-test sanity offline on an exported copy (tools/sanit
 LINT_PATHS := $(wildcard roles playbooks)
 
 # The AWX and execution-environment checks run first (`make lint LINT_EXTRAS=` skips them). awx-lint lints
-# playbooks/awx_setup.yml with awx.awx on the collections path, so the ansible-lint run below leaves it out.
+# awx/awx_setup.yml with awx.awx on the collections path; the ansible-lint run below covers roles/ and playbooks/.
 LINT_EXTRAS ?= awx-lint ee-check
 lint: $(LINT_EXTRAS)
 
 lint: venv collection ## Run ansible-lint (production profile, offline; see .ansible-lint) on roles/ and playbooks/
 	@if [ -z "$(LINT_PATHS)" ]; then echo "lint: no roles/ or playbooks/ to lint"; exit 0; fi; \
 	echo "ansible-lint $(LINT_PATHS)"; \
-	ansible-lint $(if $(CI),--nocolor) --exclude=$(AWX_PLAYBOOK) $(LINT_PATHS)
+	ansible-lint $(if $(CI),--nocolor) $(LINT_PATHS)
 
 # --- AWX / Automation Controller and the execution environment (awx/README.md) ---
 .PHONY: awx-deps awx-lint ee-check
 
-AWX_PLAYBOOK := playbooks/awx_setup.yml
+AWX_PLAYBOOK := awx/awx_setup.yml
 # awx.awx for checking AWX_PLAYBOOK offline (no Galaxy here): extracted from the `ansible` package on PyPI, pinned
 # by version and sha256 in AWX_PIN; fetched again only when that file changes.
 AWX_PIN := awx/lint-requirements.txt
@@ -126,7 +132,7 @@ $(AWX_MANIFEST): $(AWX_PIN) | $(VENV_PY)
 		"($$(( $$(date +%s) - t0 ))s)"
 
 awx-lint: export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_ROOT):$(AWX_COLLECTIONS_ROOT)
-awx-lint: venv collection awx-deps ## yamllint the AWX files; syntax-check and ansible-lint playbooks/awx_setup.yml
+awx-lint: venv collection awx-deps ## yamllint the AWX files; syntax-check and ansible-lint awx/awx_setup.yml
 	yamllint --strict -d '$(AWX_YAMLLINT_CONFIG)' $(AWX_YAML)
 	ansible-playbook --syntax-check -i localhost, $(AWX_PLAYBOOK)
 	ansible-lint $(if $(CI),--nocolor) $(AWX_PLAYBOOK) $(AWX_YAML)
@@ -148,7 +154,7 @@ ee-check: venv ## Check the execution environment: collection tarball, ansible-b
 		{ echo "ee-check: the collection tarball is missing from $(EE_CONTEXT)"; exit 1; }
 	@echo "ee-check: ok; build the image with: podman build -t $(NAMESPACE)-$(NAME)-ee $(EE_CONTEXT)"
 
-test: ## venv + lint + sanity + unit + integration, stopping at the first failure
+test: ## Every stage of TEST_STAGES (lint, packaging checks, sanity, unit, integration); stops at the first failure
 	@start=$$(date +%s); \
 	for stage in $(TEST_STAGES); do \
 		t0=$$(date +%s); \
@@ -157,9 +163,51 @@ test: ## venv + lint + sanity + unit + integration, stopping at the first failur
 	done; \
 	echo "== make test: all stages passed in $$(( $$(date +%s) - start ))s"
 
-docs: venv ## Regenerate plugins/doc_fragments from the option tables (tools/gen_doc_fragments.py)
+# --- Packaging: the tarball Galaxy gets, its import check, the docs and the changelog ---
+
+BUILD_DIR := build
+TARBALL := $(BUILD_DIR)/$(NAMESPACE)-$(NAME)-$(VERSION).tar.gz
+# A check that passed on exactly these inputs (and toolchain) is skipped: tools/cached.py, stamps in .cache/stamps.
+CACHED := $(VENV_PY) tools/cached.py
+
+build: venv ## Build the collection tarball build/<namespace>-<name>-<version>.tar.gz (galaxy.yml build_ignore)
+	@rm -f $(TARBALL)
+	ansible-galaxy collection build --force --output-path $(BUILD_DIR) .
+
+# galaxy-importer 0.4.x as Galaxy runs it (ansible-doc, ansible-lint on the extracted tarball, metadata, role
+# READMEs, changelog, license); tools/galaxy_check.py fails on any warning, printing the importer's findings.
+galaxy-check: build ## Import the tarball with galaxy-importer (tools/galaxy-importer.cfg); fail on any warning
+	$(CACHED) galaxy-check $(TARBALL) tools/galaxy_check.py tools/galaxy-importer.cfg -- \
+		$(VENV_PY) tools/galaxy_check.py $(TARBALL)
+
+# Plugin and role docs (schema, markup, references to this collection and to ansible.builtin) and docs/docsite/.
+DOCS_LINT := antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent \
+	--disallow-unknown-collection-refs .
+docs-lint: venv collection ## antsibull-docs lint-collection-docs --plugin-docs on the collection
+	$(CACHED) docs-lint plugins roles meta docs galaxy.yml -- $(DOCS_LINT)
+
+# The fragments, changelogs/changelog.yaml, and CHANGELOG.rst being what antsibull-changelog generates from them.
+changelog-lint: venv collection ## antsibull-changelog lint (fragments, changelog.yaml, CHANGELOG.rst up to date)
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	@mkdir -p .cache/changelog
+	@antsibull-changelog generate --output .cache/changelog/CHANGELOG.rst
+	@diff -u CHANGELOG.rst .cache/changelog/CHANGELOG.rst || \
+		{ echo "changelog-lint: CHANGELOG.rst differs from changelogs/changelog.yaml: run antsibull-changelog generate"; \
+		exit 1; }
+
+# HTML pages of the collection: antsibull-docs writes RST for every plugin and role, Sphinx renders it with the
+# Ansible theme (configuration in tools/docsite/). -W: a warning fails the build.
+DOCS_DIR := $(BUILD_DIR)/docs
+docs: venv collection ## Regenerate plugins/doc_fragments, then build the HTML docs into build/docs/html
 	@if [ ! -f tools/gen_doc_fragments.py ]; then echo "docs: not yet implemented"; exit 1; fi
 	$(VENV_PY) tools/gen_doc_fragments.py
+	@rm -rf $(DOCS_DIR) && mkdir -p $(DOCS_DIR)/rst && chmod 700 $(DOCS_DIR)/rst
+	@cp tools/docsite/index.rst $(DOCS_DIR)/rst/
+	antsibull-docs --config-file tools/docsite/antsibull-docs.cfg collection --use-current \
+		--dest-dir $(DOCS_DIR)/rst $(NAMESPACE).$(NAME)
+	sphinx-build -q -W --keep-going -b html -c tools/docsite -d $(DOCS_DIR)/doctrees $(DOCS_DIR)/rst $(DOCS_DIR)/html
+	@echo "docs: open $(DOCS_DIR)/html/index.html"
 
 demo: venv collection ## Run the end-to-end demo against the emulators (tools/demo.py)
 	@if [ ! -f tools/demo.py ]; then echo "demo: not yet implemented (tools/demo.py is missing)"; exit 1; fi
@@ -168,5 +216,5 @@ demo: venv collection ## Run the end-to-end demo against the emulators (tools/de
 bench: venv collection ## Speed figures of the main job (tests/bench; written to .cache/bench/results.json)
 	$(VENV_PY) -m pytest tests/bench -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
-clean: ## Remove .cache, build output and tests/output (keeps .venv)
-	rm -rf .cache build dist tests/output .pytest_cache $(NAMESPACE)-$(NAME)-*.tar.gz
+clean: ## Remove .cache, build output (tarball, docs) and tests/output (keeps .venv)
+	rm -rf .cache $(BUILD_DIR) dist tests/output .pytest_cache $(NAMESPACE)-$(NAME)-*.tar.gz

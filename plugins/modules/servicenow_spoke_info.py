@@ -61,6 +61,14 @@ options:
     type: list
     elements: str
     default: [api_version, server_type]
+  discover:
+    description:
+      - Also probe, read-only, how this instance behaves where ServiceNow's documentation leaves room (RV(discovery)):
+        what a query on a missing field answers, whether row ACLs shorten pages, what encrypted fields read as, the
+        cascade rule of a registry's profiles, template-made registries, shared profiles, alias names, where the
+        alias's attributes are defined. C(playbooks/discover.yml) shows it.
+    type: bool
+    default: false
   fail_on_problems:
     description:
       - Fail the task, listing every problem, when a prerequisite is missing.
@@ -178,6 +186,15 @@ alias:
       description: The alias's configuration template (C(sys_id), C(name), C(data)), the records the spoke itself would create.
       type: dict
       returned: success
+discovery:
+  description:
+    - With O(discover=true) - per fact, C(answer) and C(detail) (one sentence). Facts - C(invalid_query)
+      (V(ignored) or V(no_rows)), C(v1_empty_answer), C(row_count), C(password2_answer) (the shape only, never a
+      value), C(http_connection_order), C(consumer_registries), C(shared_profiles), C(alias_names),
+      C(registry_delete), C(attribute_model), C(default_profile_on_insert) and C(batch_writes) (V(unknown) - not
+      readable).
+  returned: when O(discover=true)
+  type: dict
 schema:
   description: The schema check (when O(check_schema=true)).
   returned: when O(check_schema=true)

@@ -39,7 +39,9 @@ class Fault:
     expression searched in the path; ``method`` a method or ``*``. ``times`` bounds how often it fires (None:
     always), ``skip`` lets that many matching requests through first. ``status`` answers with that status
     (``retry_after`` adds the header, ``body`` a JSON body); ``drop`` closes the connection without an answer;
-    ``delay`` waits that many seconds before answering (normally, or with the fault's status).
+    ``delay`` waits that many seconds before answering (normally, or with the fault's status). ``after``: the
+    application serves the request first (a write is applied and logged as one), then the fault replaces or
+    delays its answer: a lost answer to a request that took effect.
     """
 
     host: str = "*"
@@ -51,6 +53,7 @@ class Fault:
     body: object = None
     drop: bool = False
     delay: float = 0.0
+    after: bool = False
     times: Optional[int] = None
     skip: int = 0
     fired: int = 0
@@ -360,35 +363,47 @@ class EmulatorServer:
         fault = self._fault_for(request)
         if self.latency:
             time.sleep(self.latency)
+        served = self._serve_app(app, request) if fault is not None and fault.after else None
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.drop:
-            self._record(request, started, None, 0, fault=True)
+            if served is None:
+                self._record(request, started, None, 0, self._wrote(request, None), fault=True)
+            else:
+                self._record(request, started, served.label, served.status, self._wrote(request, served), True)
             return None
         if fault is not None and fault.status:
             response = fault.response()
             response.label = app.label_for(request) if app is not None and hasattr(app, "label_for") else None
-        elif app is None:
-            response = json_response(502, {"error": {"message": "No emulated host %s" % request.host}})
+            wrote = served is not None and self._wrote(request, served)  # else refused before touching data
         else:
-            try:
-                response = app.handle(request)
-            except Exception as exc:  # pylint: disable=broad-except
-                response = json_response(500, {"error": {"message": "Emulator error", "detail": repr(exc)},
-                                               "status": "failure"})
-        self._record(request, started, response, response.status, fault=fault is not None)
+            response = served or self._serve_app(app, request)
+            wrote = self._wrote(request, response)
+        self._record(request, started, response.label, response.status, wrote, fault=fault is not None)
         return response
 
-    def _record(self, request, started, response, status, fault=False):
-        write = response.write if response is not None and response.write is not None \
-            else request.method not in READ_METHODS
-        if fault and status and status >= 400:
-            write = False  # refused before touching data
+    @staticmethod
+    def _serve_app(app, request):
+        if app is None:
+            return json_response(502, {"error": {"message": "No emulated host %s" % request.host}})
+        try:
+            return app.handle(request)
+        except Exception as exc:  # pylint: disable=broad-except
+            return json_response(500, {"error": {"message": "Emulator error", "detail": repr(exc)},
+                                       "status": "failure"})
+
+    @staticmethod
+    def _wrote(request, response):
+        """Whether serving ``request`` changed data (the application says; else the method decides)."""
+        if response is None or response.write is None:
+            return request.method not in READ_METHODS and (response is None or response.status < 400)
+        return bool(response.write) and response.status < 400
+
+    def _record(self, request, started, label, status, write, fault=False):  # pylint: disable=too-many-arguments
         self.log.add(LogEntry(
-            time=time.time(), host=request.host, label=response.label if response is not None else None,
-            method=request.method, path=request.path, query=request.raw_query, status=status,
-            duration_ms=round((time.monotonic() - started) * 1000, 2), write=bool(write) and status < 400,
-            fault=fault,
+            time=time.time(), host=request.host, label=label, method=request.method, path=request.path,
+            query=request.raw_query, status=status, duration_ms=round((time.monotonic() - started) * 1000, 2),
+            write=write, fault=fault,
         ))
 
     # -- controls -----------------------------------------------------------------------------------------

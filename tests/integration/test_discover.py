@@ -69,3 +69,61 @@ def test_discover_fresh_configured_and_bare_instances(ansible, instance, emulato
     finally:
         emulator.servicenow.remove_instance(configured.name)
         emulator.servicenow.remove_instance(bare.name)
+
+
+def test_discover_names_how_each_instance_behaves(ansible, emulator, instance):
+    """The facts the emulator can play either way are reported as each instance plays them, read-only."""
+    from tests.emulator.servicenow.profiles import PROFILES  # pylint: disable=import-outside-toplevel
+    hidden = {"row_acls": [{"table": "sys_alias", "query": "nameSTARTSWITHzz_hidden"}], "total_count": "before_acl"}
+    cases = {
+        "documented": {},
+        "no_rows": PROFILES["no_rows"],
+        "hidden": hidden,
+        "masked": PROFILES["secrets_masked"],
+        "empty": PROFILES["secrets_empty"],
+        "cascade": PROFILES["no_default_profile"],
+        "model_id": PROFILES["attribute_model_id"],
+        "orderless": PROFILES["no_order_fields"],
+    }
+    targets, secrets = {}, []
+    try:
+        for case, options in cases.items():
+            target = emulator.servicenow.add_instance("%s-%s" % (instance.name, case.replace("_", "")), **options)
+            targets[case] = target
+            for name in ("alpha", "beta"):
+                secrets.append(fake_secret("secret-" + name))
+                target.insert("basic_auth_credentials", name=name, user_name="x@example.com", password=secrets[-1])
+        targets["hidden"].insert("sys_alias", name="zz_hidden_alias", parent="", type="connection")
+        targets["documented"].insert("sys_alias", name="Jira beta", type="connection")
+        targets["documented"].insert("oauth_entity", name="Template registry", type="consumer")
+        writes = dict((case, WriteLog(emulator, target)) for case, target in targets.items())
+        inventory = "[servicenow]\n" + "".join(target.name + "\n" for target in targets.values())
+        host_vars = dict((target.name, dict(connection(target), ca_path=emulator.ca_path))
+                         for target in targets.values())
+        run = ansible(PLAYBOOK, inventory=inventory, extra_vars={
+            "snowspoke_instance": "{{ discover_hosts[inventory_hostname] }}", "discover_hosts": host_vars})
+        run.assert_ok()
+        assert all(log.new() == [] for log in writes.values())
+
+        def behaviour(case):
+            return run.task(SUMMARY, host=targets[case].name)["result"]["msg"]["instance_behaviour"]
+
+        documented = behaviour("documented")
+        assert documented["invalid_query"] == "ignored" and documented["password2_answer"] == "stored form"
+        assert documented["v1_empty_answer"] == "404" and documented["registry_delete"] == "clear"
+        assert documented["consumer_registries"] == "found" and documented["alias_names"] == "lenient"
+        assert documented["http_connection_order"] == "present" and documented["attribute_model"] != "model_id"
+        assert behaviour("no_rows")["invalid_query"] == "no_rows"
+        assert behaviour("hidden")["row_count"] == "before ACL"
+        assert documented["row_count"] == "no hidden rows seen"
+        assert behaviour("masked")["password2_answer"] == "masked"
+        assert behaviour("empty")["password2_answer"] == "empty"
+        assert behaviour("cascade")["registry_delete"] == "delete"
+        assert behaviour("model_id")["attribute_model"] == "model_id"
+        assert behaviour("orderless")["http_connection_order"] == "absent"
+        # Not a secret, nor the encrypted form the instance holds for it.
+        run.assert_no_secret(*secrets + [row["password"] for target in targets.values()
+                                         for row in target.records("basic_auth_credentials")])
+    finally:
+        for target in targets.values():
+            emulator.servicenow.remove_instance(target.name)

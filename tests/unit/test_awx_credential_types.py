@@ -5,7 +5,7 @@ must be injectable; a field feeding a secret option must be ``secret: true``. Th
 AWX does it (awx/main/models/credential: only the inputs that are set and non-empty are in the template
 namespace, an unset boolean is false, every env template is rendered anyway, file templates always written) and
 the result is fed to the modules' argument spec: an unset field must never yield a value the module rejects.
-Then playbooks/awx_setup.yml: its awx.awx arguments against the modules' documentation (when `make awx-deps` has
+Then awx/awx_setup.yml: its awx.awx arguments against the modules' documentation (when `make awx-deps` has
 fetched awx.awx) and its job templates' playbooks against AWX's project scan; last, the execution environment's
 pins against the project's.
 """
@@ -218,7 +218,7 @@ def test_jira_credentials_give_exactly_one_authentication(inputs, given, private
     assert set(name for name in auth if jira[name]) == given
 
 
-# playbooks/awx_setup.yml: ansible-lint's production profile does not check module arguments (its opt-in `args`
+# awx/awx_setup.yml: ansible-lint's production profile does not check module arguments (its opt-in `args`
 # rule stops at the first templated value), so check them here against awx.awx's documented options. awx.awx is
 # fetched by `make awx-deps` (awx-lint, part of `make lint`); without it this test is skipped.
 
@@ -227,7 +227,7 @@ DOC_TYPES = {"str": str, "int": int, "bool": bool, "list": list, "dict": dict, "
 
 
 def _awx_tasks():
-    with open(os.path.join(REPO, "playbooks", "awx_setup.yml"), encoding="utf-8") as handle:
+    with open(os.path.join(REPO, "awx", "awx_setup.yml"), encoding="utf-8") as handle:
         plays = yaml.safe_load(handle)
     for play in plays:
         for task in play.get("tasks", []):
@@ -295,11 +295,11 @@ def test_awx_setup_playbooks_are_listed_by_the_awx_project_scan(playbook):
         assert any(AWX_PLAYBOOK_LINE.match(line) for line in handle), "AWX would not list %s" % playbook
 
 
-# The execution environment: the image's pins follow the project's (requirements.txt).
+# The execution environment: the image's pins follow the project's (requirements-dev.txt).
 
 def _pins():
     pins = {}
-    with open(os.path.join(REPO, "requirements.txt"), encoding="utf-8") as handle:
+    with open(os.path.join(REPO, "requirements-dev.txt"), encoding="utf-8") as handle:
         for line in handle:
             match = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", line)
             if match:
@@ -319,7 +319,7 @@ def test_execution_environment_pins_match_the_project():
 
 def test_collection_declares_its_python_dependencies_for_ansible_builder():
     # ansible-builder reads meta/execution-environment.yml of every collection it installs; the paths are
-    # relative to the collection root. Without it, it would install the root requirements.txt (our dev tools).
+    # relative to the collection root (the runtime requirements.txt, never the pinned requirements-dev.txt).
     with open(os.path.join(REPO, "meta", "execution-environment.yml"), encoding="utf-8") as handle:
         metadata = yaml.safe_load(handle)
     python = metadata["dependencies"]["python"]

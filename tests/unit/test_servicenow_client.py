@@ -13,7 +13,7 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.common.errors impor
     UnexpectedContentError,
 )
 from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.client import ServiceNowClient
-from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.query import Query
+from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.query import Query, UnverifiedRowError
 from tests.emulator.server import EmulatorServer
 from tests.emulator.servicenow import ServiceNowFleet
 
@@ -228,3 +228,12 @@ def test_a_batched_read_of_a_page_or_more_reads_every_row(server, connect, insta
     assert [e.path for e in server.log.entries(label=instance.name)] == ["/api/now/v1/batch",
                                                                         "/api/now/table/sys_user"]
 
+
+
+def test_rows_that_do_not_match_the_query_stop_the_read(server, connect, instance):
+    """The instance drops a condition on a field it does not have: the rows it answers are refused, by name."""
+    client = connect(instance, **admin(instance))
+    with pytest.raises(UnverifiedRowError) as error:
+        client.list("sys_alias", {"no_such_field": "x"}, fields=["name"])
+    assert "field sys_alias.no_such_field may not exist here" in str(error.value)
+    assert "discover.yml" in str(error.value)

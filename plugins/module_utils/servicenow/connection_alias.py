@@ -67,8 +67,9 @@ def _strip(record, extra):
     return None if record is None else dict((key, value) for key, value in record.items() if key not in extra)
 
 
-def reconcile(task, reconciler, params, found):
-    """Queue the child alias's writes; (its RecordState, the parent record, what the result needs)."""
+def reconcile(task, reconciler, params, found, after=()):
+    """Queue the child alias's writes (after ``after``); (its RecordState, the parent record, what the result
+    needs)."""
     client = reconciler.client
     parent = lookups.resolve(task, reconciler, "sys_alias", params["parent"], found["parent"], "connection alias",
                              option="parent", name_field="id", hint=lookups.ALIAS_HINT)
@@ -92,7 +93,8 @@ def reconcile(task, reconciler, params, found):
                     "Alias %r" % params["name"], users, "connection", client.host,
                     hint="Remove its connections first (snowspoke.jira.servicenow_http_connection state=absent), or "
                          "set force=true.")
-        return reconciler.absent("sys_alias", current=current, label="child connection alias"), parent, extra
+        return (reconciler.absent("sys_alias", current=current, label="child connection alias", after=after), parent,
+                extra)
 
     if not DOCUMENTED_NAME.match(params["name"]):
         task.warn("Alias name %r has characters other than letters, digits and '_', which ServiceNow documents as the "

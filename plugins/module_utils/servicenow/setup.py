@@ -157,6 +157,8 @@ class Setup:
             "shipped_alias", "sys_alias", {"id": shipped}, tables.SYS_ALIAS.read_fields())
         absent = params["state"] == "absent"
         kind = "oauth_2_0_credentials" if self.oauth else "basic_auth_credentials"
+        # The child aliases of the shipped alias: one read for every site (a site's connection may sit on one).
+        first.add("children", "sys_alias", {"parent.id": shipped}, tables.SYS_ALIAS.read_fields("sys_scope.scope"))
         if not absent:
             first.add("active_shipped", "http_connection", {"connection_alias.id": shipped, "active": True},
                       http_connection.CONNECTION_FIELDS)
@@ -170,8 +172,6 @@ class Setup:
                 first.extend(oauth_registry.reads(site.registry, absent=True))
             first.add(("credential", i), kind, {"name": site.credential}, tables.CREDENTIAL_TABLES[kind].read_fields())
             first.add(("connection", i), "http_connection", {"name": site.connection}, CONNECTION_READ)
-            first.add(("child", i), "sys_alias", {"name": site.child_alias, "parent.id": shipped},
-                      tables.SYS_ALIAS.read_fields("sys_scope.scope"))
             if absent:
                 first.add(("credential_users", i), "sys_connection", {"credential.name": site.credential},
                           ["name", "credential"])
@@ -194,7 +194,6 @@ class Setup:
         shipped_alias = shipped_rows[0] if isinstance(shipped_rows, list) and len(shipped_rows) == 1 else None
         if shipped_alias is not None and not params["preflight"]:
             second.add("definitions", *attributes.definitions_read([shipped_alias["sys_id"]]))
-        children = []
         for site in self.sites:
             i = site.index
             connection = found[("connection", i)]
@@ -204,7 +203,7 @@ class Setup:
                 creds = found[("credential", i)]
                 if len(creds) == 1:
                     second.add(("tokens", i), *oauth_token.token_read(creds[0]["sys_id"]))
-            children.extend(row["sys_id"] for row in found[("child", i)])
+        children = [row["sys_id"] for row in found["children"]]
         if children and not absent:
             second.add("child_definitions", *attributes.definitions_read(children))
         found.update(second.fetch(self.client))
@@ -242,6 +241,9 @@ class Setup:
                 choices[site.index] = "shipped"
             elif current.get("connection_alias.parent") == shipped_id:
                 choices[site.index] = "child"
+                # A site stays on the child alias it is on, whatever its name (a name given later, an older one).
+                self.work[site.index]["child_name"] = [row["name"] for row in self.found["children"]
+                                                       if row["sys_id"] == current["connection_alias"]][0]
             elif site.alias_choice is None:
                 raise RecordError(
                     "Connection %r is on alias %s, which is not the Jira spoke's alias %s nor one of its child "
@@ -275,10 +277,13 @@ class Setup:
             work = self.work[site.index]
             work["choice"] = choices[site.index]
             if work["choice"] == "child":
-                alias_params = {"name": site.child_alias, "parent": self.shipped["sys_id"], "state": "present",
-                                "multiple_connections": False, "spoke_scope": spoke.SPOKE_SCOPE, "force": False}
-                alias_found = {"parent": [self.shipped], "alias": self.found[("child", site.index)],
-                               "parent_definitions": [], "definitions": []}
+                name = work.get("child_name") if site.alias_choice is None else None
+                alias_params = {"name": name or site.child_alias, "parent": self.shipped["sys_id"],
+                                "state": "present", "multiple_connections": False, "spoke_scope": spoke.SPOKE_SCOPE,
+                                "force": False}
+                alias_found = {"parent": [self.shipped], "parent_definitions": [], "definitions": [],
+                               "alias": [row for row in self.found["children"]
+                                         if row["name"].lower() == alias_params["name"].lower()]}
                 work["alias"], _parent, work["alias_extra"] = connection_alias.reconcile(
                     SubTask(task, alias_params), reconciler, alias_params, alias_found)
             if self.oauth:
@@ -333,7 +338,7 @@ class Setup:
                           and row.get("model") == alias.sys_id]
             known = dict(shipped_definitions)
             known.update((row["element"], row) for row in child_rows)
-            active = self.found[("active_child", site.index)]
+            active = self.found.get(("active_child", site.index)) or []
         else:
             alias, known, active = self.shipped, shipped_definitions, self.found["active_shipped"]
         attributes_wanted = {"server_type": "cloud"}
@@ -442,9 +447,9 @@ class Setup:
             alias_params = {"name": site.child_alias, "parent": self.shipped["sys_id"], "state": "absent",
                             "force": False, "multiple_connections": False, "spoke_scope": spoke.SPOKE_SCOPE}
             users = [row for row in self.found[("child_users", site.index)] if row["sys_id"] not in removed_connections]
+            alias_rows = [row for row in self.found["children"] if row["name"].lower() == site.child_alias.lower()]
             connection_alias.reconcile(SubTask(task, alias_params), reconciler, alias_params,
-                                       {"parent": [self.shipped], "alias": self.found[("child", site.index)],
-                                        "users": users})
+                                       {"parent": [self.shipped], "alias": alias_rows, "users": users}, after=after)
         reconciler.flush()
         return dict(self._facts(), changed=reconciler.changed, sites=[
             {"name": site.name, "url": site.url} for site in self.sites], pending=[], diff=reconciler.diff())

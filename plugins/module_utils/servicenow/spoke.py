@@ -15,7 +15,7 @@ import json
 import re
 
 from ..common.errors import RecordError, SnowspokeError
-from . import tables
+from . import discovery, tables
 from .reads import Reads
 from .query import Query
 
@@ -49,6 +49,7 @@ ARGUMENT_SPEC = {
     "check_schema": {"type": "bool", "default": True},
     "required_attributes": {"type": "list", "elements": "str", "default": list(REQUIRED_ATTRIBUTES)},
     "fail_on_problems": {"type": "bool", "default": True},
+    "discover": {"type": "bool", "default": False},
 }
 
 
@@ -124,11 +125,14 @@ def evaluate(task, params, client, found):
                       "option asks, so the set-up goes on; what needs it reports that it cannot tell." % (
                           missing["table"], missing["field"], client.host))
     facts["ok"] = not problems
+    if params.get("discover"):
+        facts["discovery"] = discovery.probe(client, alias, facts)
     if problems and params["fail_on_problems"]:
         raise RecordError(
             "%s is not ready for the Jira spoke set-up: %s" % (client.host, " ".join(
                 "(%d) %s" % (number, problem) for number, problem in enumerate(problems, 1))),
-            hint="Nothing was changed.", **facts)
+            hint="Nothing was changed. playbooks/discover.yml shows, read-only, how this instance differs from what "
+                 "the collection needs (docs/live-instance.md).", **facts)
     facts["changed"] = False
     return facts
 

@@ -9,12 +9,12 @@ import time
 
 from ..http import html_response, json_response
 from . import auth, oauth, schema, seed, tableapi, ui
-from .instance import RUNTIME_OPTIONS, SEED_OPTIONS, Instance
+from .instance import RUNTIME_OPTIONS, SEED_OPTIONS, SWITCHES, Instance, check_switches
 from .store import Store
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _CONTROL_RECORDS = re.compile(r"^([^/]+)/records/([^/]+)(?:/([^/]+))?$")
-KNOWN_OPTIONS = frozenset(RUNTIME_OPTIONS + SEED_OPTIONS)
+KNOWN_OPTIONS = frozenset(RUNTIME_OPTIONS + SEED_OPTIONS + tuple(SWITCHES))
 
 
 def _html(status, title, message, headers=None):
@@ -116,10 +116,12 @@ class ServiceNowFleet:
     # -- instances -------------------------------------------------------------------------------------
     def add_instance(self, name, **options):
         """Create an instance with its seed (idempotent by name: an existing one gets its runtime switches
-        updated and is returned)."""
+        updated and is returned). Options: RUNTIME_OPTIONS, SEED_OPTIONS and SWITCHES (instance.py);
+        profiles.PROFILES names sets of SWITCHES."""
         unknown = set(options) - KNOWN_OPTIONS
         if unknown:
             raise ValueError("unknown instance options: %s" % ", ".join(sorted(unknown)))
+        check_switches(options)
         name = name.lower()
         if not _NAME.match(name):
             raise ValueError("invalid instance name %r" % name)

@@ -15,6 +15,80 @@ _TRUE = frozenset(("true", "1", "yes", "y", "on"))
 RUNTIME_OPTIONS = ("hibernating", "sso_redirect", "mfa_users", "token_lifespan", "honor_body_scope",
                    "spoke_active", "spoke_version", "plugins_active", "inactive_plugins")
 SEED_OPTIONS = ("admin_password", "viewer_password", "spoke_installed")
+# Facts that differ between instances or that no public source settles: name -> (default, allowed values or
+# type). A default is ServiceNow's documented behaviour where there is one. Settable at creation and at runtime.
+SWITCHES = {
+    # c_TableAPI.md, sysparm_query: an invalid part of a query is ignored, unless the property
+    # glide.invalid_query.returns_no_rows is true ("no_rows").
+    "invalid_query": ("ignore", ("ignore", "no_rows")),
+    # [{"table", "query"}]: read ACLs hiding matching rows (of the table and its extensions) from every caller.
+    "row_acls": ((), list),
+    # Whether X-Total-Count counts rows hidden by ACLs: unconfirmed (the count is a select count(*),
+    # c_TableAPI.md sysparm_no_count, and ACLs run after the query; UI lists count hidden rows).
+    "total_count": ("before_acl", ("before_acl", "after_acl")),
+    # What answers show for password2 columns: unconfirmed (evidence 4.2).
+    "password2_answer": ("stored", ("stored", "empty", "masked")),
+    # c_OAuthProviderAndScope.md: saving a third-party provider creates its default profile; that a REST
+    # insert does is unconfirmed (evidence 3.2).
+    "default_profile_on_insert": (True, bool),
+    # Cascade rule of oauth_entity_profile.oauth_entity: unconfirmed; "clear" is the documented default rule
+    # (t_CascadeDeleteRules.md).
+    "registry_delete": ("clear", ("clear", "delete")),
+    # ["table.field"]: columns this instance does not have (releases differ).
+    "absent_fields": ((), list),
+    # No public source shows these columns (evidence 1.11, 5.3): false adds them to absent_fields.
+    "http_connection_order": (True, bool),
+    "requestor_context_field": (True, bool),
+    # DevOps docs: "Each credential must be linked to a unique OAuth entity profile"; enforcement unknown.
+    "unique_profile_credentials": ("allow", ("allow", "enforce")),
+    # connection-alias.md: "An alias can only contain alpha, number, and underscore characters"; real records
+    # with spaces exist (evidence 1.15).
+    "alias_names": ("strict", ("strict", "lenient")),
+    # Where connection attribute definitions and values live: unconfirmed (evidence section 2).
+    "attribute_model": ("var_model", ("var_model", "model_id")),
+    # batch-api.md: items are processed one after another ("not intended for parallel transaction
+    # processing"); their order is not promised in words; unconfirmed.
+    "batch_order": ("in_order", ("in_order", "reverse")),
+    # batch-api.md: any API may be batched, ACLs apply per item; "refused" stands for an ACL set-up that
+    # forbids writes in a batch (plausible, unconfirmed).
+    "batch_writes": ("allowed", ("allowed", "refused")),
+    # Items past the first N go to unserviced_requests, as the 30 s limit does (batch-api.md); None: no cut.
+    "batch_max_items": (None, int),
+    # Whether a valid, unused sys_id in a POST body is kept: unconfirmed (evidence 6).
+    "client_sys_id": ("honoured", ("honoured", "ignored")),
+}
+# The columns instance switches take away.
+_SWITCHED_COLUMNS = (("http_connection_order", False, "sys_connection.order"),
+                     ("requestor_context_field", False, "oauth_requestor_profile.requestor_context"),
+                     ("attribute_model", "model_id", "var_dictionary.model"))
+# A shown, never-changing value for every password2 column (password2_answer "masked").
+MASKED_SECRET = "********"
+# The reference whose cascade rule registry_delete sets.
+REGISTRY_REFERENCE = ("oauth_entity_profile", "oauth_entity")
+
+
+def check_switches(options):
+    """Raise ValueError for a switch with a value it does not take."""
+    for name, value in options.items():
+        if name not in SWITCHES:
+            continue
+        allowed = SWITCHES[name][1]
+        if isinstance(allowed, tuple):
+            ok = value in allowed
+        elif allowed is int:
+            ok = value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+        elif allowed is list:
+            ok = isinstance(value, (list, tuple))
+        else:
+            ok = isinstance(value, allowed)
+        if not ok:
+            raise ValueError("option %s: %r is not one of %s" % (name, value, allowed if isinstance(allowed, tuple)
+                                                                 else allowed.__name__))
+    schema.absent_columns(options.get("absent_fields") or ())
+    for acl in options.get("row_acls") or ():
+        if not isinstance(acl, dict) or schema.table(acl.get("table")) is None or not isinstance(
+                acl.get("query"), str):
+            raise ValueError("row_acls: each entry is {\"table\": <emulated table>, \"query\": <encoded query>}")
 
 
 class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-methods
@@ -33,6 +107,7 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
         self.oauth_client_id = credentials["oauth_client_id"]
         self.oauth_client_secret = credentials["oauth_client_secret"]
         self.credentials = credentials
+        self.absent = self._absent_columns()
 
     def __repr__(self):
         return "<Instance %s>" % self.name
@@ -51,7 +126,22 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
         return self.fleet.store
 
     def option(self, name, default=None):
-        return self.options.get(name, default)
+        return self.options.get(name, SWITCHES[name][0] if name in SWITCHES else default)
+
+    def _absent_columns(self):
+        switched = [column for name, value, column in _SWITCHED_COLUMNS if self.option(name) == value]
+        return schema.absent_columns(list(self.option("absent_fields")) + switched)
+
+    def columns(self, table):
+        """The columns ``table`` has on this instance."""
+        return schema.columns(table, self.absent)
+
+    def cascade_rule(self, table, field):
+        """What deleting a record does to ``table.field`` references to it. ServiceNow docs, Configure cascade
+        delete rules (t_CascadeDeleteRules.md): clearing the reference is the default rule."""
+        if (table, field) == REGISTRY_REFERENCE:
+            return self.option("registry_delete")
+        return "clear"
 
     def now(self):
         return self.fleet.clock()
@@ -94,6 +184,11 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
         for name, clear in pending:
             self.store.set_clear(self.name, sys_id, name, clear)
 
+    def shown_secret(self, column, stored):
+        """What a Table API answer shows for an encrypted column (see SWITCHES["password2_answer"])."""
+        mode = self.option("password2_answer") if column.kind == "password2" else "stored"
+        return {"stored": stored or "", "empty": "", "masked": MASKED_SECRET}[mode]
+
     def clear_value(self, table, sys_id, field):
         """The clear text of a two-way encrypted field as last saved (None when never set): for tests that
         check the collection stored the right secret."""
@@ -109,10 +204,22 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
             return None
         if cache is not None and sys_id in cache:
             return cache[sys_id]
-        record = self.store.get(self.name, sys_id) or schema.VIRTUAL_BY_ID.get(sys_id)
+        record = self.store.get(self.name, sys_id)
+        if record is None and sys_id in schema.VIRTUAL_BY_ID:
+            record = self._generated(schema.VIRTUAL_BY_ID[sys_id])
         if cache is not None:
             cache[sys_id] = record
         return record
+
+    def _generated(self, row):
+        """A generated row as this instance has it: none for an absent column; its own cascade rules."""
+        if row["sys_class_name"] in ("sys_dictionary", "sys_choice"):
+            if "%s.%s" % (row["name"], row["element"]) in self.absent:
+                return None
+            if row["sys_class_name"] == "sys_dictionary" and (row["name"], row["element"]) == REGISTRY_REFERENCE:
+                rule = self.cascade_rule(*REGISTRY_REFERENCE)
+                return dict(row, reference_cascade_rule="" if rule == "clear" else rule)  # "": the default
+        return dict(row)
 
     def fetch(self, table, sys_id, cache=None):
         """A record of ``table`` (or a table extending it) by sys_id, or None."""
@@ -124,57 +231,72 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
     def rows(self, table):
         definition = schema.table(table)
         if definition.virtual:
-            return [dict(row) for row in schema.VIRTUAL_ROWS[table]]
+            return [row for row in map(self._generated, schema.VIRTUAL_ROWS[table]) if row is not None]
         return self.store.rows(self.name, schema.family(table))
 
     def resolver(self, table, cache):
-        """A function (record, dotted path) -> (known, value) that dot-walks through references."""
+        """A function (record, valid dotted path) -> value that dot-walks through references."""
         def resolve(record, path):
             current_table, current = table, record
-            parts = path.split(".")
-            for index, part in enumerate(parts):
-                column = schema.table(current_table).all_fields.get(part)
-                if column is None:
-                    return False, None
-                value = current.get(part, "") if current is not None else ""
-                if index == len(parts) - 1:
-                    return True, value
-                if column.kind != "reference":
-                    return False, None
-                current_table = column.reference
+            *walk, last = path.split(".")
+            for part in walk:
+                value = current.get(part, "") if current else ""
+                current_table = self.columns(current_table)[part].reference
                 current = self.fetch(current_table, value, cache) if value else None
-            return False, None
+            return current.get(last, "") if current else ""
         return resolve
 
     def field_at(self, table, path):
-        """The Field a dotted path ends on (None if the path is invalid)."""
+        """The Field a dotted path ends on on this instance (None if the path is invalid)."""
         current = table
         column = None
         for part in path.split("."):
-            if current is None:
+            if current not in schema.TABLES:  # a non-reference, or a table this emulator does not have
                 return None
-            column = schema.table(current).all_fields.get(part)
+            column = self.columns(current).get(part)
             if column is None:
                 return None
             current = column.reference
         return column
 
-    def select(self, table, query=None, cache=None):
+    def query(self, table, text, filters=(), cache=None):
+        """An encoded query (and URL name-value ``filters``) as this instance runs it on ``table``."""
+        cache = {} if cache is None else cache
+        conditions = [encoded_query.Condition(path, "=", self._filter_value(table, path, value, cache))
+                      for path, value in filters]
+        parsed = encoded_query.parse(text).also(conditions)
+        return parsed.bind(lambda path: self.field_at(table, path) is not None,
+                           self.option("invalid_query") == "no_rows")
+
+    def _filter_value(self, table, path, value, cache):
+        # c_TableAPI.md, name-value pairs: a choice or reference field also takes its display value.
+        column = self.field_at(table, path)
+        if column is not None and column.kind in ("choice", "reference"):
+            return self.coerce(column, value, True, cache) or value
+        return value
+
+    def select(self, table, query=None, cache=None, filters=()):
         """Records of ``table`` (and its children) matching an encoded query, in its order."""
         cache = {} if cache is None else cache
-        parsed = encoded_query.parse(query)
         resolve = self.resolver(table, cache)
 
         def sort_key(record, path):
-            value = resolve(record, path)[1] or ""
-            column = self.field_at(table, path)
-            if column is not None and column.kind == "integer":
+            value = resolve(record, path) or ""
+            if self.field_at(table, path).kind in ("integer", "decimal"):
                 try:
                     return (0, float(value), "")
                 except ValueError:
                     pass
             return (1, 0.0, value.lower())
-        return parsed.apply(self.rows(table), resolve, sort_key)
+        return self.query(table, query, filters, cache).apply(self.rows(table), resolve, sort_key)
+
+    def hidden(self, record, cache=None):
+        """Whether a row ACL of this instance (SWITCHES["row_acls"]) hides ``record`` from every caller."""
+        cache = {} if cache is None else cache
+        return any(schema.is_a(record["sys_class_name"], acl["table"])
+                   and self.query(acl["table"], acl["query"], cache=cache).matches(
+                       record, self.resolver(acl["table"], cache))
+                   for acl in self.option("row_acls"))
 
     def display_value(self, table, record):
         """The display value of a record (its table's display field)."""
@@ -212,8 +334,9 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
         return value
 
     def _apply(self, table, record, values, input_display, cache):
-        """Copy writable values onto ``record``; encrypted ones only with input display values."""
-        columns = schema.table(table).all_fields
+        """Copy writable values onto ``record``; encrypted ones only with input display values. A name this
+        instance has no column for is ignored (unconfirmed: the docs only say so of sysparm_fields)."""
+        columns = self.columns(table)
         secrets = {}
         for name, raw in values.items():
             column = columns.get(name)
@@ -230,16 +353,16 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
         """Insert through the business rules (raises rules.RuleAbort); returns the stored record."""
         cache = {}
         stamp = glide_time(self.now())
-        sys_id = values.get("sys_id")
+        sys_id = values.get("sys_id") if self.option("client_sys_id") == "honoured" else None
         if not is_sys_id(sys_id) or self.lookup(sys_id) is not None:
             sys_id = new_sys_id()
-        record = {name: column.default for name, column in schema.table(table).all_fields.items()}
+        record = {name: column.default for name, column in self.columns(table).items()}
         record.update(sys_id=sys_id, sys_class_name=table, sys_created_on=stamp, sys_updated_on=stamp,
                       sys_created_by=user_name, sys_updated_by=user_name, sys_mod_count="0",
                       sys_scope=self._scope_for(values, cache), sys_domain="global", sys_tags="")
         pending = []
         for name, clear in self._apply(table, record, values, input_display, cache).items():
-            self._seal_into(record, schema.table(table).all_fields[name], clear, pending)
+            self._seal_into(record, self.columns(table)[name], clear, pending)
         rules.before_write(self, table, None, record, user_name)
         self.store.insert(self.name, record)
         self._persist_clear(sys_id, pending)
@@ -270,7 +393,7 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
         pending = []
         for name, clear in self._apply(table, record, values, input_display, cache).items():
             if clear or record.get(name):
-                self._seal_into(record, schema.table(table).all_fields[name], clear, pending)
+                self._seal_into(record, self.columns(table)[name], clear, pending)
         if record == old:
             return old, False  # nothing changed: ServiceNow does not touch the record
         rules.before_write(self, table, old, record, user_name)
@@ -281,10 +404,22 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
         return record, True
 
     def remove(self, table, sys_id):
-        """Delete (no cascade: children and referencing records stay)."""
-        if self.fetch(table, sys_id) is None:
+        """Delete a record; each reference to it then follows its cascade rule (clear or delete)."""
+        record = self.fetch(table, sys_id)
+        if record is None:
             return False
-        return self.store.delete(self.name, sys_id)
+        self.store.delete(self.name, sys_id)
+        for ref_table, field in schema.references_to(record["sys_class_name"]):
+            if "%s.%s" % (ref_table, field) in self.absent:
+                continue
+            rule = self.cascade_rule(ref_table, field)
+            for other in [r["sys_id"] for r in self.rows(ref_table) if r.get(field) == sys_id]:
+                if rule == "delete":
+                    self.remove(ref_table, other)
+                elif (referring := self.store.get(self.name, other)) is not None:
+                    referring[field] = ""
+                    self.store.update(self.name, referring)
+        return True
 
     # -- roles ---------------------------------------------------------------------------------------------
     def user(self, user_name):
@@ -319,11 +454,10 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
         """Insert a record directly; encrypted fields take clear values (stored sealed). Returns its sys_id."""
         with self.store.transaction():
             stamp = glide_time(self.now())
-            definition = schema.table(table)
-            record = {name: column.default for name, column in definition.all_fields.items()}
+            record = {name: column.default for name, column in self.columns(table).items()}
             record.update(sys_id=new_sys_id(), sys_class_name=table, sys_created_on=stamp, sys_updated_on=stamp,
                           sys_created_by="admin", sys_updated_by="admin", sys_scope="global")
-            self._raw_update(definition, record, fields)
+            self._raw_update(table, record, fields)
             self.store.insert(self.name, record)
             return record["sys_id"]
 
@@ -334,39 +468,58 @@ class Instance:  # pylint: disable=too-many-instance-attributes,too-many-public-
             record = self.fetch(table, sys_id)
             if record is None:
                 raise KeyError("%s/%s not found on %s" % (table, sys_id, self.name))
-            self._raw_update(schema.table(record["sys_class_name"]), record, fields)
+            self._raw_update(record["sys_class_name"], record, fields)
             record.update(sys_updated_on=glide_time(self.now()), sys_updated_by="admin",
                           sys_mod_count=str(int(record.get("sys_mod_count") or 0) + 1))
             self.store.update(self.name, record)
             return record
 
     def delete(self, table, sys_id):
+        """Delete a record, with the cascade rules of the references to it."""
         with self.store.transaction():
             return self.remove(table, sys_id)
 
-    def _raw_update(self, definition, record, fields):
+    def _raw_update(self, table, record, fields):
         for name, value in fields.items():
-            column = definition.all_fields.get(name)
+            column = self.columns(table).get(name)
             if column is None:
-                raise KeyError("%s has no field %s" % (definition.name, name))
+                raise KeyError("%s has no field %s on %s" % (table, name, self.name))
             if column.encrypted:
                 self.store_secret(record, column, "" if value is None else str(value))
             else:
                 record[name] = self.coerce(column, value)
 
     def set_options(self, **options):
-        """Change runtime switches (hibernating, sso_redirect, mfa_users, token_lifespan, honor_body_scope) and
-        the spoke/plugin state (spoke_active, spoke_version, plugins_active, inactive_plugins)."""
+        """Change runtime switches (hibernating, sso_redirect, mfa_users, token_lifespan, honor_body_scope), the
+        spoke/plugin state (spoke_active, spoke_version, plugins_active, inactive_plugins) and SWITCHES."""
         from . import seed  # pylint: disable=import-outside-toplevel
-        unknown = set(options) - set(RUNTIME_OPTIONS)
+        unknown = set(options) - set(RUNTIME_OPTIONS) - set(SWITCHES)
         if unknown:
             raise ValueError("options that cannot change on a running instance: %s" % ", ".join(sorted(unknown)))
+        check_switches(options)
         if "mfa_users" in options:
             options["mfa_users"] = list(options["mfa_users"] or ())
         with self.store.transaction():
             self.options.update(options)
-            seed.apply_spoke_state(self)
+            self.absent = self._absent_columns()
+            seed.apply_options(self)
             self.store.save_instance(self.name, self.options, self.credentials, self.key.hex())
+
+    def attribute_values(self, connection_id):
+        """The attribute values of a connection as the spoke finds them under this instance's attribute_model:
+        {element: value} (definitions of its alias or the alias's parent; values keyed by document)."""
+        from . import seed  # pylint: disable=import-outside-toplevel
+        with self.store.transaction():
+            connection = self.fetch("sys_connection", connection_id)
+            alias = self.fetch("sys_alias", connection.get("connection_alias")) if connection else None
+            if alias is None:
+                return {}
+            link, document = seed.attribute_model(self)
+            models = {alias["sys_id"], alias.get("parent")} - {""}
+            definitions = {d["sys_id"]: d["element"] for d in self.rows("var_dictionary") if d.get(link) in models}
+            return {definitions[v["variable"]]: v["value"] for v in self.rows("sys_variable_value")
+                    if v.get("document") == document and v.get("document_key") == connection_id
+                    and v.get("variable") in definitions}
 
     # -- OAuth (see oauth.py) ------------------------------------------------------------------------------
     def consent(self, credential, atlassian_user=None, decision="accept"):

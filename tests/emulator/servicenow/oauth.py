@@ -24,8 +24,13 @@ REFRESH_LIFESPAN = 8640000
 
 
 # -- inbound: /oauth_token.do ------------------------------------------------------------------------------
+def _failure(status):
+    # What real instances answer to a failed token request (captures: servicenow.md, evidence audit 2026-12).
+    return json_response(status, {"error": "server_error", "error_description": "access_denied"})
+
+
 def _denied():
-    return json_response(401, {"error": "access_denied", "error_description": "access_denied"})
+    return _failure(401)
 
 
 def _inbound_client(instance, client_id, client_secret):
@@ -39,12 +44,12 @@ def _inbound_client(instance, client_id, client_secret):
 def token_endpoint(instance, request):
     """POST /oauth_token.do (form body)."""
     if request.method != "POST":
-        return json_response(405, {"error": "invalid_request", "error_description": "POST required"})
+        return _failure(405)
     form = request.form()
     grant = form.get("grant_type", "")
     client = _inbound_client(instance, form.get("client_id", ""), form.get("client_secret", ""))
     if grant not in ("password", "refresh_token", "client_credentials"):
-        return json_response(400, {"error": "unsupported_grant_type", "error_description": "unsupported_grant_type"})
+        return _failure(400)
     if client is None:
         return _denied()
     refresh = None
@@ -177,8 +182,9 @@ def redirect(instance, request):
 
 
 def _requestor_profile(instance, context, requestor_id, profile_id):
+    with_context = "requestor_context" in instance.columns("oauth_requestor_profile")
     for row in instance.rows("oauth_requestor_profile"):
-        if (row.get("requestor_context") == context and row.get("requestor_id") == requestor_id
+        if ((not with_context or row.get("requestor_context") == context) and row.get("requestor_id") == requestor_id
                 and row.get("oauth_entity_profile") == profile_id):
             return row["sys_id"]
     return instance.create("oauth_requestor_profile", {

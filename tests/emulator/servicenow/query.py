@@ -5,14 +5,16 @@ condition, binding tighter than AND), ``^NQ`` (a new OR-ed query), ``ORDERBY<fie
 and the UI's trailing ``^EQ``. Fields may dot-walk through references (``user.user_name=admin``).
 
 Comparisons are on the stored strings and case-insensitive (ServiceNow's database collation); the ordering
-operators compare numbers numerically. Deliberate simplification: a condition on a field that does not exist
-(or that cannot be parsed) matches nothing, where real ServiceNow may ignore the condition and return the
-unfiltered set; tests can therefore rely on a typo giving an empty answer instead of every record.
+operators compare numbers numerically.
+
+A parsed query knows nothing of tables: ``bind`` applies ServiceNow's handling of invalid conditions (a field
+the table does not have, a dot-walk through a non-reference, an unparseable token) once the caller says which
+paths are valid.
 """
 
 import re
 from dataclasses import dataclass, field
-from typing import List
+from typing import List, Optional
 
 _OPERATORS = ("ISNOTEMPTY", "ISEMPTY", "EMPTYSTRING", "ANYTHING", "NOT IN", "NOT LIKE", "DOESNOTCONTAIN",
               "STARTSWITH", "ENDSWITH", "LIKE", "IN", "!=", ">=", "<=", "=", ">", "<")
@@ -23,15 +25,12 @@ _NO_VALUE = frozenset(("ISNOTEMPTY", "ISEMPTY", "EMPTYSTRING", "ANYTHING"))
 
 @dataclass
 class Condition:
-    path: str
+    path: Optional[str]  # None: the token could not be parsed
     operator: str
     value: str
 
     def test(self, resolve, record):
-        known, actual = resolve(record, self.path)
-        if not known:
-            return False
-        return _compare(self.operator, actual or "", self.value)
+        return _compare(self.operator, resolve(record, self.path) or "", self.value)
 
 
 @dataclass
@@ -40,10 +39,33 @@ class Query:
 
     groups: List[List[List[Condition]]] = field(default_factory=list)
     order: List[tuple] = field(default_factory=list)
-    invalid: bool = False
+    nothing: bool = False
+
+    def also(self, conditions):
+        """AND ``conditions`` to every group (URL name-value filters)."""
+        if conditions and not self.groups:
+            self.groups.append([])
+        for group in self.groups:
+            group.extend([condition] for condition in conditions)
+        return self
+
+    def bind(self, valid, no_rows=False):
+        """The query as an instance runs it. ServiceNow docs, Table API (c_TableAPI.md, sysparm_query): an
+        invalid part is ignored and the rest applies; with glide.invalid_query.returns_no_rows=true (``no_rows``)
+        the query returns no rows. Within an ^OR list only the invalid alternative goes; a group left without
+        conditions matches every record. ORDERBY an unknown field is ignored either way."""
+        def ok(condition):
+            return condition.path is not None and valid(condition.path)
+        order = [(path, descending) for path, descending in self.order if valid(path)]
+        conditions = [c for group in self.groups for alternatives in group for c in alternatives]
+        if no_rows and not all(ok(c) for c in conditions):
+            return Query(order=order, nothing=True)
+        groups = [[kept for kept in ([c for c in alternatives if ok(c)] for alternatives in group) if kept]
+                  for group in self.groups]
+        return Query(groups, order)
 
     def matches(self, record, resolve):
-        if self.invalid:
+        if self.nothing:
             return False
         if not self.groups:
             return True
@@ -52,12 +74,11 @@ class Query:
             for group in self.groups
         )
 
-    def apply(self, records, resolve, sort_key=None):
+    def apply(self, records, resolve, sort_key):
         """Filter and order ``records``; ``sort_key(record, path)`` gives an ordering key for ORDERBY."""
         selected = [r for r in records if self.matches(r, resolve)]
-        key = sort_key or (lambda record, path: (resolve(record, path)[1] or "").lower())
         for path, descending in reversed(self.order):
-            selected.sort(key=lambda record, p=path: key(record, p), reverse=descending)
+            selected.sort(key=lambda record, p=path: sort_key(record, p), reverse=descending)
         return selected
 
 
@@ -86,9 +107,6 @@ def parse(text):
         if alternative:
             token = token[2:]
         condition = _parse_condition(token)
-        if condition is None:
-            query.invalid = True
-            continue
         if alternative and group:
             group[-1].append(condition)
         else:
@@ -101,7 +119,7 @@ def parse(text):
 def _parse_condition(token):
     match = _CONDITION.match(token)
     if match is None:
-        return None
+        return Condition(None, "", token)
     path, operator, value = match.groups()
     if operator in _NO_VALUE:
         value = ""

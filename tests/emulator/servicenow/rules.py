@@ -4,6 +4,7 @@
 RuleAbort (the Table API answers 403 naming the rule); ``after_insert`` runs once the record is stored.
 """
 
+import re
 from urllib.parse import urlsplit
 
 from . import schema
@@ -43,13 +44,18 @@ def before_write(instance, table, old, new, user_name):
     if schema.is_a(cls, "sys_connection"):
         _single_active_connection(instance, old, new)
     if schema.is_a(cls, "sys_alias"):
+        _alias_name(instance, new)
         _alias_id_and_parent(instance, old, new)
+    if schema.is_a(cls, "oauth_2_0_credentials"):
+        _unique_profile(instance, old, new)
 
 
 def after_insert(instance, table, record, user_name):
     cls = record.get("sys_class_name") or table
-    if schema.is_a(cls, "oauth_entity") and record.get("type") == "oauth_provider":
-        # Saving a third-party provider registry creates its default profile.
+    if (schema.is_a(cls, "oauth_entity") and record.get("type") == "oauth_provider"
+            and instance.option("default_profile_on_insert")):
+        # Saving a third-party provider registry creates its default profile (registries of type consumer come
+        # from configuration templates, which create their profiles themselves).
         instance.create("oauth_entity_profile", {
             "name": "%s default_profile" % record.get("name", ""), "oauth_entity": record["sys_id"],
             "default": "true", "grant_type": record.get("default_grant_type") or "authorization_code",
@@ -104,6 +110,27 @@ def _single_active_connection(instance, old, new):
                 and other.get("sys_domain") == new.get("sys_domain")):
             raise RuleAbort(new.get("sys_class_name") or "sys_connection", "Validate active connection per alias",
                             "Only one active connection is allowed for an alias without multiple connections")
+
+
+def _alias_name(instance, new):
+    # connection-alias.md: "An alias can only contain alpha, number, and underscore characters"; a migrated
+    # alias with other characters "can't update ... until you change the name". The rule's name is invented.
+    if instance.option("alias_names") == "strict" and not re.fullmatch(r"[A-Za-z0-9_]+", new.get("name") or ""):
+        raise RuleAbort("sys_alias", "Validate alias name",
+                        "An alias can only contain alpha, number, and underscore characters")
+
+
+def _unique_profile(instance, old, new):
+    # "Each credential must be linked to a unique OAuth entity profile" (DevOps docs); enforcing it is one
+    # plausible reality (unique_profile_credentials "enforce"). The rule's name is invented.
+    profile = new.get("oauth_entity_profile")
+    if instance.option("unique_profile_credentials") != "enforce" or not profile \
+            or not _changed(old, new, "oauth_entity_profile"):
+        return
+    if any(other["sys_id"] != new["sys_id"] and other.get("oauth_entity_profile") == profile
+           for other in instance.rows("oauth_2_0_credentials")):
+        raise RuleAbort("oauth_2_0_credentials", "Unique OAuth entity profile per credential",
+                        "Each credential must be linked to a unique OAuth entity profile")
 
 
 def _alias_id_and_parent(instance, old, new):

@@ -67,13 +67,13 @@ class _Seeder:
         self.clear = []
 
     def add(self, table, sys_id=None, app_scope="global", **values):
-        definition = schema.table(table)
-        record = {name: column.default for name, column in definition.all_fields.items()}
+        columns = self.instance.columns(table)
+        record = {name: column.default for name, column in columns.items()}
         record.update(sys_id=sys_id or new_sys_id(), sys_class_name=table, sys_created_on=self.stamp,
                       sys_updated_on=self.stamp, sys_created_by="system", sys_updated_by="system",
                       sys_scope=app_scope)
         for name, value in values.items():
-            column = definition.all_fields[name]
+            column = columns[name]
             if column.encrypted:
                 record[name] = self.instance.seal(value) if value else ""
                 if column.kind == "password2" and value:
@@ -122,14 +122,31 @@ def _seed_spoke(seeder, options):
                short_description="Automate Jira Cloud and Jira Server actions from Flow Designer",
                dependencies="com.glide.hub.integration.runtime")
     seeder.add("sys_alias_templates", sys_id=JIRA_TEMPLATE_ID, app_scope=SPOKE_APP_ID, name="Jira",
-               default_data_template=json.dumps(JIRA_TEMPLATE), description="Jira connection template")
+               default_data_template=json.dumps(JIRA_TEMPLATE))
     seeder.add("sys_alias", sys_id=JIRA_ALIAS_ID, app_scope=SPOKE_APP_ID, name="Jira", id="sn_jira_spoke.Jira",
                type="connection", connection_type="http_connection", multiple_connections="false",
                configuration_template=JIRA_TEMPLATE_ID)
     for element, label, default, order in JIRA_ATTRIBUTES:
-        seeder.add("var_dictionary", sys_id=schema.virtual_sys_id("var_dictionary", JIRA_ALIAS_ID, element),
-                   app_scope=SPOKE_APP_ID, name="sys_alias", element=element, label=label, model=JIRA_ALIAS_ID,
-                   internal_type="string", default_value=default, mandatory="false", active="true", order=order)
+        seeder.add("var_dictionary", sys_id=_attribute_id(element), app_scope=SPOKE_APP_ID, name="sys_alias",
+                   element=element, label=label, internal_type="string", default_value=default, mandatory="false",
+                   active="true", order=order, **_attribute_link(seeder.instance))
+
+
+def _attribute_id(element):
+    return schema.virtual_sys_id("var_dictionary", JIRA_ALIAS_ID, element)
+
+
+def attribute_model(instance):
+    """(column linking attribute definitions to their alias, ``document`` of their values) under the
+    instance's attribute_model (unconfirmed, evidence section 2)."""
+    if instance.option("attribute_model") == "var_model":
+        return "model", "http_connection"
+    return "model_id", "sys_connection"
+
+
+def _attribute_link(instance):
+    link, _document = attribute_model(instance)
+    return {"model_id": JIRA_ALIAS_ID, "model_table": "sys_alias"} if link == "model_id" else {"model": JIRA_ALIAS_ID}
 
 
 def _plugin_state(options, index, plugin_id):
@@ -140,8 +157,9 @@ def _plugin_state(options, index, plugin_id):
     return "active" if active else "inactive"
 
 
-def apply_spoke_state(instance):
-    """Bring the store app and plugin rows in line with the instance's current options."""
+def apply_options(instance):
+    """Bring the store app, plugin rows and the shipped attribute definitions in line with the instance's
+    current options."""
     options = instance.options
     app = instance.fetch("sys_store_app", SPOKE_APP_ID)
     if app is not None:
@@ -154,3 +172,8 @@ def apply_spoke_state(instance):
         if plugin is not None:
             plugin["active"] = _plugin_state(options, index, plugin_id)
             instance.store.update(instance.name, plugin)
+    for element, *_rest in JIRA_ATTRIBUTES:
+        definition = instance.fetch("var_dictionary", _attribute_id(element))
+        if definition is not None:
+            definition.update({"model": "", "model_id": "", "model_table": "", **_attribute_link(instance)})
+            instance.store.update(instance.name, definition)

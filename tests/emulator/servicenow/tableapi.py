@@ -13,8 +13,8 @@ from ..http import Request, Response, json_response
 from . import auth, schema
 from .rules import RuleAbort
 
-_TABLE_PATH = re.compile(r"^/api/now/(?:v[12]/)?table/([^/]+)(?:/([^/]+))?/?$")
-_BATCH_PATH = re.compile(r"^/api/now/(?:v1/)?batch/?$")
+_TABLE_PATH = re.compile(r"^/api/now/(?:(v[12])/)?table/([^/]+)(?:/([^/]+))?/?$")
+_BATCH_PATH = re.compile(r"^/api/now/(?:v[12]/)?batch/?$")  # batch-api.md: v1 or v2
 DEFAULT_LIMIT = 10000
 _OPERATION = {"POST": "Insert", "PUT": "Update", "PATCH": "Update", "DELETE": "Delete"}
 
@@ -33,7 +33,7 @@ def route(instance, request, caller):
     match = _TABLE_PATH.match(request.path)
     if match is None:
         return error(400, "Requested URI does not represent any resource", None)
-    return table_api(instance, request, caller, match.group(1), match.group(2))
+    return table_api(instance, request, caller, match.group(2), match.group(3), match.group(1))
 
 
 class Params:  # pylint: disable=too-few-public-methods
@@ -46,6 +46,10 @@ class Params:  # pylint: disable=too-few-public-methods
         self.exclude_link = (arg("sysparm_exclude_reference_link") or "").lower() == "true"
         self.input_display = (arg("sysparm_input_display_value") or "").lower() == "true"
         self.no_count = (arg("sysparm_no_count") or "").lower() == "true"
+        self.no_links = (arg("sysparm_suppress_pagination_header") or "").lower() == "true"
+        # c_TableAPI.md, name-value pairs: other parameters filter too (``&active=true``).
+        self.filters = [(name, values[0]) for name, values in request.query.items()
+                        if values and not name.startswith("sysparm_")]
         self.fields = [f.strip() for f in (arg("sysparm_fields") or "").split(",") if f.strip()]
         self.query = arg("sysparm_query") or ""
         self.limit = _int(arg("sysparm_limit"), DEFAULT_LIMIT, minimum=1)
@@ -79,7 +83,8 @@ def _format_display(column, value, instance, cache):
 def present(instance, column, value, params, cache):
     """One field of a record as the Table API writes it."""
     value = value or ""
-    if column.encrypted:  # the stored, opaque form in every mode
+    if column.encrypted:  # never the clear text, in every mode
+        value = instance.shown_secret(column, value)
         return {"display_value": value, "value": value} if params.display == "all" else value
     if column.kind == "reference":
         link = "%s/api/now/table/%s/%s" % (instance.url, column.reference, value)
@@ -100,7 +105,7 @@ def present(instance, column, value, params, cache):
 
 def render(instance, table, record, params, cache):
     """A record seen through ``table`` (a parent shows only its own columns), limited to sysparm_fields."""
-    columns = schema.table(table).all_fields
+    columns = instance.columns(table)
     result = {}
     resolve = None
     for name in params.fields or list(columns):
@@ -109,7 +114,7 @@ def render(instance, table, record, params, cache):
             if column is None:
                 continue
             resolve = resolve or instance.resolver(table, cache)
-            value = resolve(record, name)[1]
+            value = resolve(record, name)
         else:
             column = columns.get(name)
             if column is None:
@@ -136,7 +141,8 @@ def _json_content(request):
     return media == "application/json" or media.endswith("+json")
 
 
-def table_api(instance, request, caller, table_name, sys_id):  # pylint: disable=too-many-return-statements
+# pylint: disable-next=too-many-return-statements,too-many-arguments
+def table_api(instance, request, caller, table_name, sys_id, version=None):
     definition = schema.table(table_name)
     if definition is None:
         return error(400, "Invalid table %s" % table_name, None)
@@ -149,7 +155,7 @@ def table_api(instance, request, caller, table_name, sys_id):  # pylint: disable
             return error(403, "User Not Authorized", "ACL restricts the record retrieval")
         if sys_id:
             return _get_one(instance, caller, definition, sys_id, params)
-        return _get_list(instance, request, caller, definition, params)
+        return _get_list(instance, request, caller, definition, params, version)
     if method not in _OPERATION or (method == "POST") == bool(sys_id):
         return error(405, "Method not Supported", "%s is not supported on this resource" % method)
     if method != "DELETE":
@@ -195,20 +201,32 @@ def _not_found():
 def _get_one(instance, caller, definition, sys_id, params):
     cache = {}
     record = instance.fetch(definition.name, sys_id, cache)
-    if record is None or not auth.row_visible(caller, definition.name, record):
+    if record is None or not _visible(instance, caller, definition.name, record, cache):
         return _not_found()
     return json_response(200, {"result": render(instance, definition.name, record, params, cache)})
 
 
-def _get_list(instance, request, caller, definition, params):
+def _visible(instance, caller, table_name, record, cache):
+    return auth.row_visible(caller, table_name, record) and not instance.hidden(record, cache)
+
+
+def _get_list(instance, request, caller, definition, params, version):  # pylint: disable=too-many-arguments
     cache = {}
-    rows = [r for r in instance.select(definition.name, params.query, cache)
-            if auth.row_visible(caller, definition.name, r)]
-    page = rows[params.offset:params.offset + params.limit]
-    result = [render(instance, definition.name, record, params, cache) for record in page]
-    headers = [("Link", _links(instance, request, params, len(rows)))]
+    rows = instance.select(definition.name, params.query, cache, params.filters)
+    # c_TableAPI.md, sysparm_limit: "This limit is applied before ACL evaluation" (KB3047115: a limit of 36
+    # gave 12 rows): a page can come back short, or empty, while more rows follow.
+    page = [r for r in rows[params.offset:params.offset + params.limit]
+            if _visible(instance, caller, definition.name, r, cache)]
+    if version == "v1" and not page:
+        # KB0551763: v1 answers 404 where v2 and the unversioned path answer 200 with [].
+        return error(404, "No Record found", "Records matching query not found. Check query parameter or offset "
+                                             "parameter")
+    headers = [] if params.no_links else [("Link", _links(instance, request, params, len(rows)))]
     if not params.no_count:
-        headers.append(("X-Total-Count", str(len(rows))))
+        total = len(rows) if instance.option("total_count") == "before_acl" else \
+            sum(1 for r in rows if _visible(instance, caller, definition.name, r, cache))
+        headers.append(("X-Total-Count", str(total)))
+    result = [render(instance, definition.name, record, params, cache) for record in page]
     return json_response(200, {"result": result}, headers)
 
 
@@ -236,15 +254,22 @@ def batch(instance, request, caller):
         return error(400, "Exception while reading request", "The payload is not valid JSON.")
     if not isinstance(payload, dict) or not isinstance(payload.get("rest_requests"), list):
         return error(400, "Invalid batch request", "Expected {'batch_request_id', 'rest_requests': [...]}")
+    items = list(payload["rest_requests"])
+    if instance.option("batch_order") == "reverse":
+        items.reverse()
+    limit = instance.option("batch_max_items")
     serviced, unserviced, wrote = [], [], False
-    for item in payload["rest_requests"]:
+    for item in items:
         inner = _inner_request(instance, item)
-        if inner is None:
+        if inner is None or (limit is not None and len(serviced) >= limit):
             unserviced.append(item.get("id") if isinstance(item, dict) else None)
             continue
         started = time.monotonic()
         if _BATCH_PATH.match(inner.path):
             response = error(400, "Nested batch requests are not supported", None)
+        elif inner.method in _OPERATION and instance.option("batch_writes") == "refused":
+            response = error(403, "Operation Failed",
+                             "ACL Exception %s Failed due to security constraints" % _OPERATION[inner.method])
         else:
             response = route(instance, inner, caller)
         wrote = wrote or bool(response.write and response.status < 400)

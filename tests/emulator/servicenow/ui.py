@@ -48,7 +48,7 @@ def _record(instance, definition, sys_id):
     if record is None:
         return _page("Record not found", "<h1>Record not found</h1><p>%s %s</p>"
                      % (html.escape(definition.label), html.escape(sys_id)), status=404)
-    columns = schema.table(record["sys_class_name"]).all_fields
+    columns = instance.columns(record["sys_class_name"])
     rows = "".join(
         "<tr><th>%s</th><td>%s</td></tr>" % (html.escape(column.column_label),
                                              _cell(instance, column, record.get(name, ""), cache))
@@ -62,8 +62,9 @@ def _record(instance, definition, sys_id):
 def _list(instance, definition, query):
     cache = {}
     records = instance.select(definition.name, query, cache)
-    own = [c for c in definition.all_fields.values() if c.name not in schema.SYSTEM_FIELD_NAMES]
-    columns = own + [definition.all_fields["sys_class_name"], definition.all_fields["sys_updated_on"]]
+    available = instance.columns(definition.name)
+    own = [c for c in available.values() if c.name not in schema.SYSTEM_FIELD_NAMES]
+    columns = own + [available["sys_class_name"], available["sys_updated_on"]]
     head = "".join("<th>%s</th>" % html.escape(c.column_label) for c in columns)
     body = "".join(
         "<tr><td><a href=\"/%s.do?sys_id=%s\">open</a></td>%s</tr>" % (

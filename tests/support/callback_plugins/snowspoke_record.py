@@ -3,6 +3,7 @@ after no_log censoring), so tests assert on structured results instead of parsin
 
 import json
 import os
+import time
 
 from ansible.plugins.callback import CallbackBase
 
@@ -23,6 +24,8 @@ class CallbackModule(CallbackBase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.path = os.environ.get("SNOWSPOKE_RECORD")
+        self.play = 0
+        self.play_started = None
 
     def _write(self, result, status):
         if not self.path:
@@ -33,9 +36,17 @@ class CallbackModule(CallbackBase):
             "action": result._task.action,  # pylint: disable=protected-access
             "status": status,
             "result": result._result,  # pylint: disable=protected-access
+            "play": self.play,
+            "play_started": self.play_started,
+            "time": time.time(),
         }
         with open(self.path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, default=str) + "\n")
+
+    def v2_playbook_on_play_start(self, play):
+        # Plays are numbered from 1, with the time each started: tests split a multi-play run and its writes by play.
+        self.play += 1
+        self.play_started = time.time()
 
     def v2_runner_on_ok(self, result):
         self._write(result, "changed" if result._result.get("changed") else "ok")  # pylint: disable=protected-access

@@ -151,11 +151,11 @@ def test_single_active_connection_per_alias(admin, dev1):
 
 def test_child_alias_parent_is_fixed(admin, dev1):
     jira = dev1.records("sys_alias", "id=sn_jira_spoke.Jira")[0]["sys_id"]
-    child = post(admin, dev1, "sys_alias", {"name": "Jira acme", "parent": jira, "type": "connection",
+    child = post(admin, dev1, "sys_alias", {"name": "Jira_acme", "parent": jira, "type": "connection",
                                             "connection_type": "http_connection", "multiple_connections": False})
     assert child.status_code == 201
     child_id = child.json()["result"]["sys_id"]
-    assert child.json()["result"]["id"] == "global.Jira acme"
+    assert child.json()["result"]["id"] == "global.Jira_acme"
     assert_rule_abort(patch(admin, dev1, "sys_alias", child_id, {"parent": ""}), "sys_alias",
                       "Prevent parent alias change")
     assert patch(admin, dev1, "sys_alias", child_id, {"retry_policy": "x"}).status_code == 200

@@ -56,9 +56,6 @@ def roles(dev1):
     ("name=alpha^name=beta", []),
     ("name=alpha^NQname=gamma", ["alpha", "gamma"]),
     ("nameSTARTSWITHa^ORnameSTARTSWITHb^descriptionLIKEsec", ["beta"]),
-    ("no_such_field=1", []),  # documented: an unknown field matches nothing
-    ("name=alpha^no_such_field=1", []),
-    ("garbage", []),
     ("name=alpha^EQ", ["alpha"]),
 ])
 def test_query_operators(sn_fleet_server, roles, query, expected):
@@ -66,11 +63,30 @@ def test_query_operators(sn_fleet_server, roles, query, expected):
     assert names(get(session, roles, "sys_user_role", sysparm_query=query)) == sorted(expected)
 
 
+ALL_ROLES = ["Delta", "admin", "alpha", "beta", "gamma", "itil", "oauth_admin", "web_service_admin"]
+
+
+@pytest.mark.parametrize("query, ignored, no_rows", [
+    ("no_such_field=1", ALL_ROLES, []),  # documented: the invalid part is dropped, the whole table answers
+    ("name=alpha^no_such_field=1", ["alpha"], []),
+    ("garbage", ALL_ROLES, []),
+    ("name=alpha^ORno_such=1^ORname=beta", ["alpha", "beta"], []),  # only that alternative goes
+    ("name=alpha^NQno_such=1", ALL_ROLES, []),  # a group left without conditions matches everything
+    ("name.x=1^name=beta", ["beta"], []),  # a dot-walk through a string field
+    ("nameSTARTSWITHal^ORDERBYno_such", ["alpha"], ["alpha"]),  # unknown ORDERBY fields are ignored
+])
+def test_invalid_query(sn_fleet_server, roles, query, ignored, no_rows):
+    session = sn_fleet_server.admin(roles)
+    assert names(get(session, roles, "sys_user_role", sysparm_query=query)) == ignored
+    roles.set_options(invalid_query="no_rows")
+    assert names(get(session, roles, "sys_user_role", sysparm_query=query)) == no_rows
+
+
 def test_dot_walking_and_booleans(admin, dev1):
     rows = get(admin, dev1, "sys_user_has_role", sysparm_query="user.user_name=admin^role.name=admin")
     assert len(rows) == 1
     assert get(admin, dev1, "sys_user_has_role", sysparm_query="user.user_name=viewer^role.name=admin") == []
-    assert get(admin, dev1, "sys_user_has_role", sysparm_query="user.no_field=x") == []
+    assert len(get(admin, dev1, "sys_user_has_role", sysparm_query="user.no_field=x")) == 2  # dropped
     assert len(get(admin, dev1, "sys_user", sysparm_query="active=true")) == 2
     assert get(admin, dev1, "sys_user", sysparm_query="active=false") == []
     # dot-walk through sys_scope (its global record's sys_id is the literal "global")
@@ -177,7 +193,8 @@ def test_system_fields_on_insert(admin, dev1):
     assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", record["sys_created_on"])
     assert record["sys_created_by"] == record["sys_updated_by"] == "admin"
     assert record["sys_mod_count"] == "0" and record["sys_class_name"] == "sys_user_role"
-    assert record["sys_scope"]["value"] == "global" and record["sys_domain"] == "global" and record["sys_tags"] == ""
+    assert record["sys_scope"]["value"] == "global" and record["sys_tags"] == ""
+    assert record["sys_domain"] == {"link": dev1.url + "/api/now/table/sys_user_group/global", "value": "global"}
     assert created.headers["Location"].endswith("/sys_user_role/" + record["sys_id"])
     chosen = post(admin, dev1, "sys_user_role", {"name": "r2", "sys_id": "ab" * 16}).json()["result"]
     assert chosen["sys_id"] == "ab" * 16  # a client may choose the sys_id of a new record
@@ -209,10 +226,12 @@ def test_post_patch_put_delete(admin, dev1):
     assert admin.patch(dev1.url + TABLE + "basic_auth_credentials", json={}).status_code == 405
 
 
-def test_no_cascade_delete(admin, dev1):
+def test_delete_clears_references(admin, dev1):
+    # t_CascadeDeleteRules.md: by default deleting a record clears the references to it
     registry = post(admin, dev1, "oauth_entity", {"name": "R"}).json()["result"]["sys_id"]
+    profile = dev1.records("oauth_entity_profile", "oauth_entity=" + registry)[0]["sys_id"]
     assert admin.delete(dev1.url + TABLE + "oauth_entity/" + registry).status_code == 204
-    assert len(dev1.records("oauth_entity_profile", "oauth_entity=" + registry)) == 1
+    assert dev1.get("oauth_entity_profile", profile)["oauth_entity"] == ""
 
 
 def test_write_header_checks(sn_fleet_server, dev1):
@@ -329,12 +348,12 @@ def test_scope_of_rest_inserts(sn_fleet_server):
     honours = sn_fleet_server.fleet.add_instance("honours", honor_body_scope=True)
     for instance in (plain, honours):
         session = sn_fleet_server.admin(instance)
-        post(session, instance, "sys_alias", {"name": "Jira site 2", "sys_scope": "sn_jira_spoke"})
-    plain_alias = plain.records("sys_alias", "name=Jira site 2")[0]
-    assert plain_alias["sys_scope"] == "global" and plain_alias["id"] == "global.Jira site 2"
-    scoped = honours.records("sys_alias", "name=Jira site 2")[0]
+        post(session, instance, "sys_alias", {"name": "Jira_site_2", "sys_scope": "sn_jira_spoke"})
+    plain_alias = plain.records("sys_alias", "name=Jira_site_2")[0]
+    assert plain_alias["sys_scope"] == "global" and plain_alias["id"] == "global.Jira_site_2"
+    scoped = honours.records("sys_alias", "name=Jira_site_2")[0]
     assert scoped["sys_scope"] == honours.records("sys_scope", "scope=sn_jira_spoke")[0]["sys_id"]
-    assert scoped["id"] == "sn_jira_spoke.Jira site 2"
+    assert scoped["id"] == "sn_jira_spoke.Jira_site_2"
 
 
 # -- Batch API -------------------------------------------------------------------------------------------------
