@@ -91,13 +91,15 @@ class Request:
 @dataclass
 class Response:
     """One HTTP answer. ``write`` tells the request log whether this request changed data
-    (None: decided by the method); ``label`` names the tenant (instance, site) in the log."""
+    (None: decided by the method); ``label`` names the tenant (instance, site) in the log; ``items``: the requests a
+    Batch API call carried, as (method, path, query, status, wrote), logged each as an item of the call."""
 
     status: int = 200
     body: bytes = b""
     headers: List[tuple] = field(default_factory=list)
     write: Optional[bool] = None
     label: Optional[str] = None
+    items: Optional[list] = None
 
     def header(self, name, default=None):
         for key, value in self.headers:

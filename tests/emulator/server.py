@@ -95,13 +95,19 @@ class LogEntry:
     duration_ms: float
     write: bool
     fault: bool = False
+    item: bool = False  # a request carried inside a Batch API call, not one of its own on the wire
 
     def as_dict(self):
         return dict(self.__dict__)
 
 
 class RequestLog:
-    """Thread-safe list of every request served (controls excluded)."""
+    """Thread-safe list of every request served (controls excluded).
+
+    A Batch API call is one request on the wire and is listed as one; the requests it carried are listed after it as
+    items (``item=True``): ``entries()`` leaves them out unless ``items=True``, ``writes()`` lists the writes they
+    made instead of the call that carried them, so a test sees the same writes however they were sent.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -111,7 +117,7 @@ class RequestLog:
         with self._lock:
             self._entries.append(entry)
 
-    def entries(self, host=None, label=None, method=None, path=None, writes_only=False):
+    def entries(self, host=None, label=None, method=None, path=None, writes_only=False, items=False):
         with self._lock:
             entries = list(self._entries)
         return [
@@ -121,10 +127,11 @@ class RequestLog:
             and (method is None or e.method == method.upper())
             and (path is None or re.search(path, e.path))
             and (not writes_only or e.write)
+            and (items or not e.item)
         ]
 
     def writes(self, **kwargs):
-        return self.entries(writes_only=True, **kwargs)
+        return self.entries(writes_only=True, items=True, **kwargs)
 
     def clear(self):
         with self._lock:
@@ -370,7 +377,9 @@ class EmulatorServer:
             if served is None:
                 self._record(request, started, None, 0, self._wrote(request, None), fault=True)
             else:
-                self._record(request, started, served.label, served.status, self._wrote(request, served), True)
+                wrote = self._wrote(request, served)
+                self._record(request, started, served.label, served.status, wrote and not served.items, True)
+                self._record_items(request, served.label, served.items)
             return None
         if fault is not None and fault.status:
             response = fault.response()
@@ -379,7 +388,9 @@ class EmulatorServer:
         else:
             response = served or self._serve_app(app, request)
             wrote = self._wrote(request, response)
-        self._record(request, started, response.label, response.status, wrote, fault=fault is not None)
+        self._record(request, started, response.label, response.status, wrote and not response.items,
+                     fault=fault is not None)
+        self._record_items(request, response.label, response.items)
         return response
 
     @staticmethod
@@ -405,6 +416,12 @@ class EmulatorServer:
             query=request.raw_query, status=status, duration_ms=round((time.monotonic() - started) * 1000, 2),
             write=write, fault=fault,
         ))
+
+    def _record_items(self, request, label, items):
+        """The requests a Batch API call carried, each listed as an item of it."""
+        for method, path, query, status, wrote in items or ():
+            self.log.add(LogEntry(time=time.time(), host=request.host, label=label, method=method, path=path,
+                                  query=query, status=status, duration_ms=0.0, write=wrote, item=True))
 
     # -- controls -----------------------------------------------------------------------------------------
     def _control(self, request):

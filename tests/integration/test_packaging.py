@@ -148,9 +148,10 @@ def test_site_from_the_installed_collection_converges(emulator, request, user_ho
                    for host in recap.values()), recap
         assert basic.records("basic_auth_credentials") and oauth.records("oauth_entity")
         summaries = dict((entry["host"], entry["result"]["msg"]) for entry in results if entry["task"] == "Summary")
-        assert summaries[basic.name]["connections"] == ["Jira acme connection -> %s" % basic_site.url]
+        shipped = " (shipped alias sn_jira_spoke.Jira)"
+        assert summaries[basic.name]["connections"] == ["Jira acme connection -> %s%s" % (basic_site.url, shipped)]
         assert summaries[oauth.name]["connections"] == [
-            "Jira acme connection -> https://api.atlassian.com/ex/jira/%s" % oauth_site.cloud_id]
+            "Jira acme connection -> https://api.atlassian.com/ex/jira/%s%s" % (oauth_site.cloud_id, shipped)]
         assert len(summaries[oauth.name]["browser_step_pending"]) == 1
         for secret in leaks:
             assert secret not in output and secret not in json.dumps(results, default=str)

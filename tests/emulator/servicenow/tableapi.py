@@ -258,7 +258,7 @@ def batch(instance, request, caller):
     if instance.option("batch_order") == "reverse":
         items.reverse()
     limit = instance.option("batch_max_items")
-    serviced, unserviced, wrote = [], [], False
+    serviced, unserviced, wrote, carried = [], [], False, []
     for item in items:
         inner = _inner_request(instance, item)
         if inner is None or (limit is not None and len(serviced) >= limit):
@@ -272,7 +272,9 @@ def batch(instance, request, caller):
                              "ACL Exception %s Failed due to security constraints" % _OPERATION[inner.method])
         else:
             response = route(instance, inner, caller)
-        wrote = wrote or bool(response.write and response.status < 400)
+        item_wrote = bool(response.write and response.status < 400)
+        wrote = wrote or item_wrote
+        carried.append((inner.method, inner.path, inner.raw_query, response.status, item_wrote))
         headers = [] if item.get("exclude_response_headers") else \
             [{"name": name, "value": value} for name, value in response.headers]
         serviced.append({
@@ -284,8 +286,9 @@ def batch(instance, request, caller):
             "execution_time": int((time.monotonic() - started) * 1000),
             "error_message": "" if response.status < 400 else _error_message(response),
         })
+    # Every item is logged as one (server.RequestLog), so tests see the writes however they were sent.
     return json_response(200, {"batch_request_id": payload.get("batch_request_id"), "serviced_requests": serviced,
-                               "unserviced_requests": unserviced}, write=wrote)
+                               "unserviced_requests": unserviced}, write=wrote, items=carried)
 
 
 def _inner_request(instance, item):

@@ -384,8 +384,14 @@ def test_batch(sn_fleet_server, dev1, admin):
     assert by_id["3"]["status_code"] == 400 and by_id["3"]["headers"] == []
     assert by_id["3"]["error_message"] == "Invalid table nope"
     assert dev1.records("sys_user_role", "name=batched")
+    # One request on the wire; its items listed after it, the write among them (server.RequestLog).
     entry = sn_fleet_server.server.log.entries(path="batch")[-1]
-    assert entry.write is True and entry.label == "dev1"
+    assert entry.write is False and entry.label == "dev1" and not entry.item
+    items = [e for e in sn_fleet_server.server.log.entries(label="dev1", items=True) if e.item][-3:]
+    assert [(e.method, e.path, e.write) for e in items] == [
+        ("GET", "/api/now/table/sys_user", False), ("POST", "/api/now/table/sys_user_role", True),
+        ("GET", "/api/now/table/nope", False)]
+    assert ("POST", "/api/now/table/sys_user_role") in [(e.method, e.path) for e in sn_fleet_server.server.log.writes()]
     reads = admin.post(dev1.url + "/api/now/v1/batch", json={"batch_request_id": "b2", "rest_requests": [
         payload["rest_requests"][0]]})
     assert reads.status_code == 200
