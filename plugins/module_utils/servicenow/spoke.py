@@ -103,9 +103,8 @@ def run(task):
         schema_fields = set(field for table in tables.ALL for field in table.fields if field not in SYSTEM_FIELDS)
         dictionary_tables = set(schema_tables) | set(parent for chain in (hierarchy or {}).values()
                                                      for parent in chain)
-        second.append(("sys_dictionary", Query().where("name", "IN", sorted(dictionary_tables)).where(
-                           "element", "IN", sorted(schema_fields)),
-                       ["name", "element", "internal_type"], None))
+        dictionary = Query().where("name", "IN", sorted(dictionary_tables)).where("element", "IN", sorted(schema_fields))
+        second.append(("sys_dictionary", dictionary, ["name", "element", "internal_type"], None))
     second_answers = client.list_many(second, return_errors=True) if second else []
 
     if alias:
