@@ -13,6 +13,8 @@ statuses are returned to the caller, which knows what they mean for its service.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import email.utils
 import random
 import socket
@@ -41,6 +43,25 @@ except ImportError:  # pragma: no cover - reported by the module as a missing li
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"))
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 USER_AGENT = "snowspoke.jira (Ansible collection)"
+# Where the logic runs ("controller" or "module"), told to the remote side in the User-Agent (see default_user_agent()).
+_EXECUTION_PATH = contextvars.ContextVar("snowspoke_execution_path", default=None)
+
+
+@contextlib.contextmanager
+def execution_path(name):
+    """Within the block, transports built without an explicit User-Agent say that the logic runs on ``name``."""
+    token = _EXECUTION_PATH.set(name)
+    try:
+        yield
+    finally:
+        _EXECUTION_PATH.reset(token)
+
+
+def default_user_agent():
+    """``snowspoke.jira (Ansible collection; controller)`` or ``...; module)``: an instance's transaction log (and
+    the tests' emulator) tells which path a request came from; outside both, the plain USER_AGENT."""
+    path = _EXECUTION_PATH.get()
+    return "%s; %s)" % (USER_AGENT[:-1], path) if path else USER_AGENT
 
 
 def json_or_none(response):
@@ -134,7 +155,7 @@ class Transport:
     """
 
     def __init__(self, base_url, service, validate_certs=True, ca_path=None, timeout=30.0, proxy=None,
-                 retry=None, log=None, user_agent=USER_AGENT):
+                 retry=None, log=None, user_agent=None):
         self.base_url = base_url.rstrip("/")
         self.service = service
         self.timeout = timeout
@@ -145,7 +166,7 @@ class Transport:
         adapter = _NoDelayAdapter()
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
-        self.session.headers["User-Agent"] = user_agent
+        self.session.headers["User-Agent"] = user_agent or default_user_agent()
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify.
         self.verify = ca_path if validate_certs and ca_path else bool(validate_certs)
         if not validate_certs:
