@@ -218,6 +218,23 @@ def test_task_environment_reaches_the_fallbacks_and_not_the_next_task(ansible, e
     assert agents == {"snowspoke.jira (Ansible collection; %s)" % path}
 
 
+@pytest.mark.parametrize("path", PATHS)
+def test_task_environment_proxy_wins_over_the_process_one_and_is_named(ansible, instance, path):
+    """HTTPS_PROXY from ``environment:`` is the one requests uses (a closed port here), and the error names it; the
+    next task is back on the process's proxy (the emulator)."""
+    tasks = [
+        {"name": "bad proxy", "ignore_errors": True,
+         "snowspoke.jira.servicenow_spoke_info": {"instance": connection(instance, retries=0)},
+         "environment": {"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}},
+        {"name": "good proxy", "snowspoke.jira.servicenow_spoke_info": {}},
+    ]
+    run = ansible(play(tasks, instance=instance), env=MODULE_PATH if path == "module" else {}).assert_ok()
+    failed = run.task("bad proxy")
+    assert failed["status"] == "ignored"
+    assert "127.0.0.1:9" in failed["result"]["msg"], failed["result"]["msg"]
+    assert run.task("good proxy")["status"] == "ok"
+
+
 def test_become_async_and_remote_connections_take_the_module_path(ansible, emulator, instance):
     """What the controller cannot do the same way runs as a module, without SNOWSPOKE_RUN_AS_MODULE."""
     spoke = {"snowspoke.jira.servicenow_spoke_info": {}}
