@@ -433,9 +433,9 @@ class Transport:
                         "403": "The proxy does not allow this destination: ask for %s:443 to be allowed." % host,
                         }.get(code, "The proxy could not reach %s (its DNS, firewall or upstream): %s" % (
                             host, proxy_hint[0].lower() + proxy_hint[1:]))
-                return fail("%s refused to open a tunnel to %s for %s: %s." % (proxy_text[0].upper()
-                                                                                + proxy_text[1:], host, where, status),
-                            hint, "proxy refused", code.startswith("5"))
+                return fail("%s refused to open a tunnel to %s for %s: %s." % (
+                    proxy_text[0].upper() + proxy_text[1:], host, where, status),
+                    hint, "proxy refused", code.startswith("5"))
             return fail("%s closed the connection before answering the CONNECT for %s (%s)." % (
                 proxy_text[0].upper() + proxy_text[1:], host, _text(innermost)),
                 proxy_hint, "proxy closed the connection", True)
@@ -471,7 +471,7 @@ class Transport:
             return fail("The TLS handshake with %s failed on %s%s: %s." % (service, where, through, _text(innermost)),
                         "Check that the address is the service's HTTPS endpoint and that any proxy passes TLS "
                         "through.", "TLS failure", False)
-        return fail("The request %s to %s failed%s: %s: %s." % (where, service, through, type(innermost).__name__,
-                                                                   _text(innermost)),
-                    "Check that the host is reachable from where Ansible runs (proxy, firewall).",
+        message = "The request %s to %s failed%s: %s: %s." % (
+            where, service, through, type(innermost).__name__, _text(innermost))
+        return fail(message, "Check that the host is reachable from where Ansible runs (proxy, firewall).",
                     "connection failure", True)
