@@ -199,7 +199,9 @@ def close_with_reset(connection):
 
 def bad_gzip(connection):
     read_request(connection)
-    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 10\r\n\r\n0123456789")
+    # A complete answer: without "Connection: close" the client could send its next request on this connection.
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+                       b"0123456789")
 
 
 def not_http(connection):
