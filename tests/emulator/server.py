@@ -95,6 +95,7 @@ class LogEntry:
     duration_ms: float
     write: bool
     fault: bool = False
+    user_agent: Optional[str] = None  # which client (and which of its execution paths) sent the request
 
     def as_dict(self):
         return dict(self.__dict__)
@@ -404,6 +405,7 @@ class EmulatorServer:
             time=time.time(), host=request.host, label=label, method=request.method, path=request.path,
             query=request.raw_query, status=status, duration_ms=round((time.monotonic() - started) * 1000, 2),
             write=write, fault=fault,
+            user_agent=request.headers.get("User-Agent") if request.headers is not None else None,
         ))
 
     # -- controls -----------------------------------------------------------------------------------------
