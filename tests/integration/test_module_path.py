@@ -77,7 +77,7 @@ def servicenow_tasks(jira_url, token_name):
             "scopes": ["read:jira-work", "offline_access"]}},
         {"name": "credential", "snowspoke.jira.servicenow_credential": {
             "name": "Jira paths credential", "type": "oauth_2_0_credentials", "oauth_registry": "Jira paths"}},
-        {"name": "alias", "snowspoke.jira.servicenow_connection_alias": {"name": "Jira paths site"}},
+        {"name": "alias", "snowspoke.jira.servicenow_connection_alias": {"name": "Jira_paths_site"}},
         {"name": "connection", "snowspoke.jira.servicenow_http_connection": {
             "name": "Jira paths connection", "credential": "Jira paths credential",
             "connection_url": "https://api.atlassian.com/ex/jira/%s" % CLOUD_ID,
@@ -103,7 +103,7 @@ def failure_tasks():
         {"name": "missing token info", "ignore_errors": True, "snowspoke.jira.servicenow_oauth_token_info": {
             "credential": "No such credential"}},
         {"name": "missing alias", "ignore_errors": True, "snowspoke.jira.servicenow_connection_alias": {
-            "name": "Jira paths site", "parent": "no.such.alias"}},
+            "name": "Jira_paths_site", "parent": "no.such.alias"}},
         {"name": "offline scopes", "ignore_errors": True, "snowspoke.jira.jira_scope_check": {
             "configured_scopes": ["read:jira-work"], "required_scopes": ["read:jira-work", "write:jira-work"]}},
     ]
