@@ -97,7 +97,7 @@ def test_token_kind_scoped_asks_the_gateway_only(front, site, check):
         assert check(user, wrong, token_kind="scoped")[0]["ok"] is True
     else:
         result = check(user, wrong, token_kind="scoped")[0]
-        assert result["ok"] is False and "classic tokens only work on the site URL" in result["problems"][0]
+        assert result["ok"] is False and "where Atlassian documents classic tokens" in result["problems"][0]
     assert site_logins(front) == [] and user.account.failed_logins_total == 0
 
 

@@ -261,7 +261,7 @@ class ScopeCheck:
         given = self.params.get("connection_url")
         if given and not _same_url(given, self.facts["connection_url"]):
             why = {
-                "classic_api_token": "a classic API token works only on the site URL",
+                "classic_api_token": "Atlassian documents classic API tokens on the site URL",
                 "scoped_api_token": "a scoped API token works only through the API gateway",
             }.get(self.facts["token_kind"], "OAuth tokens work only through the API gateway")
             self.problems.append(
