@@ -17,8 +17,8 @@ description:
     against O(required_scopes) - the missing, extra and unknown (misspelt) scopes, each unknown one with the
     nearest valid scope.
   - Basic authentication (O(username) + O(api_token)) - the token works (C(/rest/api/3/myself), the account is
-    active, C(X-Seraph-LoginReason)); whether it is a classic or a scoped API token (the site refuses a scoped
-    token and the API gateway accepts it), and so which connection URL the spoke must use; the account's global
+    active, C(X-Seraph-LoginReason)); whether it is a classic or a scoped API token, and so which connection URL the
+    spoke must use, found without a failed login on the site (see O(token_kind)); the account's global
     permissions (C(mypermissions)); one cheap read-only probe per scope group. It warns that ServiceNow's newer
     documentation drops API tokens for Jira Cloud.
   - OAuth 2.0 (O(access_token), or O(client_id) + O(client_secret) for the client credentials grant of an
@@ -68,6 +68,18 @@ options:
       - Fail the task, listing every problem. Set to V(false) to only report (RV(ok) and RV(problems)).
     type: bool
     default: true
+  token_kind:
+    description:
+      - The kind of O(api_token), with basic authentication. Each refusal on the site counts as a failed login of the
+        account there, and several in a row lock it behind a CAPTCHA, so the site is never tried with a token that
+        may be scoped.
+      - V(auto) asks Atlassian's API gateway first (where scoped tokens work), the site only when the gateway
+        refuses (a classic token); a token the gateway accepts is reported as scoped. Only a token that works
+        nowhere costs one failed login on the site.
+      - V(classic) checks on the site URL only, V(scoped) through the gateway only.
+    type: str
+    choices: [auto, classic, scoped]
+    default: auto
 notes:
   - Write scopes cannot be probed without writing; with OAuth they are compared with the granted scopes.
   - Atlassian lists only Jira scopes per site, so C(offline_access), C(read:me) and C(read:account) cannot be

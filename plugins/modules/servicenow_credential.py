@@ -58,9 +58,9 @@ options:
     description:
       - When to send O(password) or O(api_key) for an existing credential (the stored value cannot be read back).
       - V(on_create) - when the credential is created, and again while it has never been updated since its creation
-        (C(sys_mod_count) 0: the secret, always written right after the record, never arrived); idempotent.
-        Whether an encrypted field holds a value cannot be read reliably - an instance may answer an empty string
-        or a mask - so what it shows is never the reason to send it again.
+        (C(sys_mod_count) 0 - the secret, always written right after the record, never arrived); idempotent.
+        Whether an encrypted field holds a value cannot be read reliably (an instance may answer an empty string
+        or a mask), so what it shows is never the reason to send it again.
       - V(always) - on every run (the task always reports a change); use it for one run to rotate a token.
     type: str
     choices: [always, on_create]

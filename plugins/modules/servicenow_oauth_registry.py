@@ -52,9 +52,9 @@ options:
     description:
       - When to send O(client_secret) for an existing registry. The instance never reveals the stored secret, so it
         cannot be compared.
-      - V(on_create) sends it when the registry is created (and while it has never been updated since: the secret
-        never arrived), or when O(client_id) changes (the old secret belongs to the old client, so O(client_secret)
-        is then required); the task stays idempotent.
+      - V(on_create) sends it when the registry is created (and while it has never been updated since, as the
+        secret never arrived), or when O(client_id) changes (the old secret belongs to the old client, so
+        O(client_secret) is then required); the task stays idempotent.
       - V(always) sends it on every run (the task then always reports a change); use it for one run to rotate
         the secret.
     type: str

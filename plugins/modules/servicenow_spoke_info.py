@@ -63,8 +63,8 @@ options:
     default: [api_version, server_type]
   discover:
     description:
-      - Also probe, read-only, how this instance behaves where ServiceNow's documentation leaves room (RV(discovery)):
-        what a query on a missing field answers, whether row ACLs shorten pages, what encrypted fields read as, the
+      - Also probe, read-only, how this instance behaves where ServiceNow's documentation leaves room (RV(discovery))
+        - what a query on a missing field answers, whether row ACLs shorten pages, what encrypted fields read as, the
         cascade rule of a registry's profiles, template-made registries, shared profiles, alias names, where the
         alias's attributes are defined. C(playbooks/discover.yml) shows it.
     type: bool

@@ -96,6 +96,7 @@ class LogEntry:
     write: bool
     fault: bool = False
     item: bool = False  # a request carried inside a Batch API call, not one of its own on the wire
+    user_agent: Optional[str] = None  # which client (and which of its execution paths) sent the request
 
     def as_dict(self):
         return dict(self.__dict__)
@@ -415,6 +416,7 @@ class EmulatorServer:
             time=time.time(), host=request.host, label=label, method=request.method, path=request.path,
             query=request.raw_query, status=status, duration_ms=round((time.monotonic() - started) * 1000, 2),
             write=write, fault=fault,
+            user_agent=request.headers.get("User-Agent") if request.headers is not None else None,
         ))
 
     def _record_items(self, request, label, items):

@@ -108,8 +108,8 @@ def assert_writes_stay_within(writes, allowed, before):
     """A write creates in an owned table, or changes/deletes a record the set-up made (never one that was there)."""
     for entry in writes:
         parts = entry.path.strip("/").split("/")
-        assert parts[:3] == ["api", "now", "table"], "a write outside the Table API: %s %s" % (entry.method,
-                                                                                             entry.path)
+        assert parts[:3] == ["api", "now", "table"], "a write outside the Table API: %s %s" % (
+            entry.method, entry.path)
         table, sys_id = parts[3], parts[4] if len(parts) > 4 else None
         assert table in OWNED, "a write to table %s: %s %s" % (table, entry.method, entry.path)
         if entry.method != "POST":

@@ -3,7 +3,7 @@ update_secret, through real ansible-playbook runs against an emulated instance."
 
 from tests.integration.conftest import play
 from tests.integration.test_servicenow_common import (
-    WriteLog, diff_of, fake_secret, result, status, table_path, task, warnings_of)
+    WriteLog, diff_of, fake_secret, result, status, table_path, task)
 
 MODULE = "servicenow_credential"
 BASIC = "Jira cloud basic credential"

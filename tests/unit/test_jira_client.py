@@ -169,7 +169,7 @@ def test_classic_token_is_refused_by_the_gateway(world):
     with pytest.raises(AuthenticationError) as error:
         world.client().gateway_request(world.site.cloud_id, "GET", MYSELF,
                                        BasicCredentials(world.admin.email, world.classic))
-    assert "classic tokens only work on the site URL" in error.value.hint
+    assert "where Atlassian documents classic tokens" in error.value.hint
 
 
 def test_unknown_cloud_id_at_the_gateway(world):

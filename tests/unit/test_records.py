@@ -117,7 +117,11 @@ def test_update_secret_policy(policy, expect_write):
 def test_a_secret_that_never_arrived_after_an_interrupted_creation_is_sent():
     """The secret goes in a second write after the POST: a record never updated since (sys_mod_count 0) lacks it."""
     client = FakeClient({"oauth_entity": REGISTRY_FIELDS})
-    client.update = lambda *args, **kwargs: (_ for _ in ()).throw(RecordError("the connection dropped"))
+
+    def dropped(*_args, **_kwargs):
+        raise RecordError("the connection dropped")
+
+    client.update = dropped
     with pytest.raises(RecordError):
         registry(Reconciler(client))
     del client.update

@@ -2,7 +2,6 @@
 before/after of records: without --diff it stays out of the result, and so out of registered variables and logs)."""
 
 from ansible_collections.snowspoke.jira.plugins.module_utils.common.runner import TaskContext
-from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.records import Reconciler
 from tests.unit.fake_servicenow import FakeClient
 
 

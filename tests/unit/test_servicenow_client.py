@@ -225,9 +225,8 @@ def test_a_batched_read_of_a_page_or_more_reads_every_row(server, connect, insta
     users, aliases = client.list_many([("sys_user", Query().where("user_name", "STARTSWITH", "batch"), ["user_name"],
                                         None), ("sys_alias", {"id": "sn_jira_spoke.Jira"}, ["id"], None)])
     assert len(users) == 1003 and len(set(u["user_name"] for u in users)) == 1003 and len(aliases) == 1
-    assert [e.path for e in server.log.entries(label=instance.name)] == ["/api/now/v1/batch",
-                                                                        "/api/now/table/sys_user"]
-
+    paths = [e.path for e in server.log.entries(label=instance.name)]
+    assert paths == ["/api/now/v1/batch", "/api/now/table/sys_user"]
 
 
 def test_rows_that_do_not_match_the_query_stop_the_read(server, connect, instance):

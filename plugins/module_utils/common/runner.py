@@ -12,9 +12,10 @@ warnings as Ansible warnings, and the request/retry log when run at -vvv (``requ
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.parameters import remove_values
 
 from .errors import SnowspokeError
-from .transport import REQUESTS_IMPORT_ERROR
+from .transport import REQUESTS_IMPORT_ERROR, execution_path
 
 LOG_VERBOSITY = 3
 
@@ -89,6 +90,31 @@ def module_spec(connection, logic):
     return dict(connection.argument_spec(), **logic.ARGUMENT_SPEC), dict(getattr(logic, "MODULE_KWARGS", {}))
 
 
+def scrub(value, no_log_values):
+    """``value`` without any value of a no_log option, as AnsibleModule cleans its result (the top-level booleans
+    and None of a dict kept as they are)."""
+    if not no_log_values:
+        return value
+    if isinstance(value, dict):
+        preserved = dict((key, item) for key, item in value.items() if item is None or isinstance(item, bool))
+        cleaned = remove_values(value, no_log_values)
+        cleaned.update(preserved)
+        return cleaned
+    return remove_values(value, no_log_values)
+
+
+def run_logic(logic, task):
+    """``logic.run(task)`` as a result dict: success, a SnowspokeError as a failure (``failed`` and its details), or
+    any other exception as a failure naming its type and message (a bug: no traceback, it could hold a secret)."""
+    try:
+        return task.success(logic.run(task))
+    except SnowspokeError as exc:
+        return dict(task.failure(exc), failed=True)
+    except Exception as exc:  # pylint: disable=broad-except
+        return {"failed": True, "msg": "Unexpected error in %s: %s: %s (a bug of snowspoke.jira; please report it)."
+                % (logic.__name__.rsplit(".", 1)[-1], type(exc).__name__, exc)}
+
+
 def run_module(connection, logic):
     """The body of every module's main(): AnsibleModule in, ``logic.run(task)``, exit_json/fail_json out."""
     argument_spec, module_kwargs = module_spec(connection, logic)
@@ -97,12 +123,11 @@ def run_module(connection, logic):
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     task = TaskContext(module.params, check_mode=module.check_mode, diff=module._diff,
                        verbosity=module._verbosity)
-    try:
-        result = logic.run(task)
-    except SnowspokeError as exc:
-        for warning in task.warnings:
-            module.warn(warning)
-        module.fail_json(**task.failure(exc))
+    with execution_path("module"):
+        result = run_logic(logic, task)
+    # AnsibleModule scrubs the result but not its warnings: scrub them here, as the controller path does.
     for warning in task.warnings:
-        module.warn(warning)
-    module.exit_json(**task.success(result))
+        module.warn(scrub(warning, module.no_log_values))
+    if result.pop("failed", False):
+        module.fail_json(**result)
+    module.exit_json(**result)

@@ -13,9 +13,14 @@ statuses are returned to the caller, which knows what they mean for its service.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import email.utils
+import http.client
 import random
 import socket
+import ssl
+import threading
 import time
 import traceback
 from urllib.parse import urlsplit
@@ -25,22 +30,39 @@ from .errors import TransportError
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
-    from requests.exceptions import (
-        ConnectionError as RequestsConnectionError,
-        ConnectTimeout,
-        ProxyError,
-        ReadTimeout,
-        SSLError,
-    )
+    import requests.exceptions as requests_errors
+    import requests.utils
+    import urllib3.connection
+    import urllib3.connectionpool
+    import urllib3.exceptions as urllib3_errors
     from requests.adapters import HTTPAdapter
 except ImportError:  # pragma: no cover - reported by the module as a missing library
-    requests = None
+    requests = requests_errors = urllib3_errors = None
     HTTPAdapter = object
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"))
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 USER_AGENT = "snowspoke.jira (Ansible collection)"
+# Where the logic runs ("controller" or "module"), told to the remote side in the User-Agent (see default_user_agent()).
+_EXECUTION_PATH = contextvars.ContextVar("snowspoke_execution_path", default=None)
+
+
+@contextlib.contextmanager
+def execution_path(name):
+    """Within the block, transports built without an explicit User-Agent say that the logic runs on ``name``."""
+    token = _EXECUTION_PATH.set(name)
+    try:
+        yield
+    finally:
+        _EXECUTION_PATH.reset(token)
+
+
+def default_user_agent():
+    """``snowspoke.jira (Ansible collection; controller)`` or ``...; module)``: an instance's transaction log (and
+    the tests' emulator) tells which path a request came from; outside both, the plain USER_AGENT."""
+    path = _EXECUTION_PATH.get()
+    return "%s; %s)" % (USER_AGENT[:-1], path) if path else USER_AGENT
 
 
 def json_or_none(response):
@@ -79,15 +101,71 @@ def _retry_after_seconds(value, now=None):
 # and body then wait out a delayed ACK (about 40 ms per write request); set it on both.
 _SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
+# How far the current attempt of this thread got, set by the connections below: "connect" (opening TCP to the
+# server or the proxy), "tunnel" (asking the proxy for a CONNECT tunnel), "tls" (TLS handshake with the server,
+# through a tunnel or not), "request" (request sent, answer being read). urllib3's own labels cannot tell: it calls
+# a server that closed the connection through a tunnel a ProxyError ("Unable to connect to proxy"), and a proxy that
+# closed before answering the CONNECT a plain "Connection aborted".
+_PHASE = threading.local()
 
-class _NoDelayAdapter(HTTPAdapter):
+
+def _set_phase(name):
+    _PHASE.name = name
+
+
+def _phase():
+    return getattr(_PHASE, "name", None)
+
+
+if requests is not None:
+    class _TracedHTTPConnection(urllib3.connection.HTTPConnection):
+        def _new_conn(self):
+            _set_phase("connect")
+            sock = super()._new_conn()
+            _set_phase("tls")
+            return sock
+
+        def _tunnel(self):
+            _set_phase("tunnel")
+            super()._tunnel()
+            _set_phase("tls")
+
+        def connect(self):
+            super().connect()
+            _set_phase("request")
+
+        def request(self, *args, **kwargs):  # pylint: disable=arguments-differ,signature-differs
+            _set_phase("request")
+            return super().request(*args, **kwargs)
+
+    class _TracedHTTPSConnection(_TracedHTTPConnection, urllib3.connection.HTTPSConnection):
+        pass
+
+    class _TracedHTTPConnectionPool(urllib3.connectionpool.HTTPConnectionPool):
+        ConnectionCls = _TracedHTTPConnection
+
+    class _TracedHTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
+        ConnectionCls = _TracedHTTPSConnection
+
+    _TRACED_POOLS = {"http": _TracedHTTPConnectionPool, "https": _TracedHTTPSConnectionPool}
+else:  # pragma: no cover
+    _TRACED_POOLS = {}
+
+
+class _Adapter(HTTPAdapter):
+    """TCP_NODELAY everywhere, and connections that record how far an attempt got (see _PHASE)."""
+
     def init_poolmanager(self, *args, **kwargs):
         kwargs.setdefault("socket_options", _SOCKET_OPTIONS)
         super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_TRACED_POOLS)
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):
         proxy_kwargs.setdefault("socket_options", _SOCKET_OPTIONS)
-        return super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = dict(_TRACED_POOLS)
+        return manager
 
 
 class RetryPolicy:
@@ -116,14 +194,43 @@ class RetryPolicy:
         return wait
 
 
-def _describe_connection_error(exc):
-    text = str(exc)
-    lowered = text.lower()
-    unknown_host = any(marker in lowered for marker in (
-        "name or service not known", "nodename nor servname", "failed to resolve", "getaddrinfo failed",
-        "temporary failure in name resolution", "no address associated", "nameresolutionerror",
-    ))
-    return unknown_host, text
+def _chain(exc):
+    """``exc`` and every exception behind it (``__cause__``, ``__context__``, exceptions in ``args``, urllib3's
+    ``reason``), outermost first, each once."""
+    found, todo = [], [exc]
+    while todo:
+        current = todo.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        behind = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        behind.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+        todo.extend(item for item in behind if isinstance(item, BaseException))
+    return found
+
+
+def _first(chain, *types):
+    types = tuple(kind for kind in types if isinstance(kind, type))
+    return next((exc for exc in chain if isinstance(exc, types)), None) if types else None
+
+
+def _text(exc):
+    """What an exception says, without its class name and never more than a line."""
+    text = str(exc.args[0]) if getattr(exc, "args", None) and isinstance(exc.args[0], str) else str(exc)
+    text = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def safe_url(url):
+    """A proxy URL as it may be shown: scheme, host and port, never the user and password it may carry."""
+    if not url:
+        return url
+    parts = urlsplit(url if "://" in url else "http://" + url)
+    try:
+        port = ":%d" % parts.port if parts.port else ""
+    except ValueError:
+        port = ""
+    return "%s://%s%s" % (parts.scheme, parts.hostname or "?", port)
 
 
 class Transport:
@@ -134,7 +241,7 @@ class Transport:
     """
 
     def __init__(self, base_url, service, validate_certs=True, ca_path=None, timeout=30.0, proxy=None,
-                 retry=None, log=None, user_agent=USER_AGENT):
+                 retry=None, log=None, user_agent=None):
         self.base_url = base_url.rstrip("/")
         self.service = service
         self.timeout = timeout
@@ -142,16 +249,16 @@ class Transport:
         self.log = log or (lambda message: None)
         self.proxy = proxy
         self.session = requests.Session()
-        adapter = _NoDelayAdapter()
+        adapter = _Adapter()
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
-        self.session.headers["User-Agent"] = user_agent
+        self.session.headers["User-Agent"] = user_agent or default_user_agent()
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify.
         self.verify = ca_path if validate_certs and ca_path else bool(validate_certs)
         if not validate_certs:
             requests.packages.urllib3.disable_warnings()  # the option was the user's explicit choice
-        if proxy:
-            self.session.proxies = {"http": proxy, "https": proxy}
+        # Passed on every request too: requests lets HTTPS_PROXY/HTTP_PROXY override session.proxies.
+        self.proxies = {"http": proxy, "https": proxy} if proxy else None
         self.validate_certs = validate_certs
         self.ca_path = ca_path
 
@@ -169,21 +276,24 @@ class Transport:
         url = self.url(path)
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        where = "%s %s" % (method, urlsplit(url).path)
+        try:
+            where = "%s %s" % (method, urlsplit(url).path)
+        except ValueError:  # an invalid URL: requests says what is wrong with it below
+            where = "%s %s" % (method, path)
         waited = 0.0
         attempt = 0
         while True:
             failure = None
             response = None
+            _set_phase(None)
             try:
                 response = self.session.request(
                     method, url, params=params, json=json, data=data, headers=headers, auth=auth,
-                    timeout=self.timeout, allow_redirects=False, verify=self.verify,
+                    timeout=self.timeout, allow_redirects=False, verify=self.verify, proxies=self.proxies,
                 )
-            except (RequestsConnectionError, ReadTimeout) as exc:
-                failure = self._transport_failure(exc, where)
-                if failure is None:
-                    raise
+            except (requests_errors.RequestException, urllib3_errors.HTTPError, http.client.HTTPException,
+                    OSError, ValueError) as exc:
+                failure = self._transport_failure(exc, where, url=url, phase=_phase())
             if response is not None:
                 retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
                 retryable = response.status_code == 429 or (
@@ -220,40 +330,148 @@ class Transport:
         failure.message = "%s (after %d retries over %.1f s)" % (failure.message, attempt, waited)
         raise failure
 
-    def _transport_failure(self, exc, where):
-        """A TransportError for a requests exception; ``retryable`` in its details. None: not ours to map."""
-        host = urlsplit(self.base_url).hostname
-        if isinstance(exc, SSLError):
-            return TransportError(
-                "TLS verification failed for %s (%s) on %s: %s" % (self.service, host, where, exc),
-                hint="If it uses a certificate from a private CA, give that CA's file in ca_path; "
-                     "validate_certs: false turns the check off (never in production).",
-                reason="TLS failure", retryable=False)
-        if isinstance(exc, ProxyError):
-            return TransportError(
-                "The proxy %s failed to reach %s (%s) for %s: %s" % (
-                    self.proxy or "from HTTPS_PROXY/HTTP_PROXY", self.service, host, where, exc),
-                hint="Check the proxy option or the HTTPS_PROXY/NO_PROXY environment variables.",
-                reason="proxy failure", retryable=True)
-        if isinstance(exc, ConnectTimeout):
-            return TransportError(
-                "Could not connect to %s (%s) within %s s for %s." % (self.service, host, self.timeout, where),
-                hint="Check the address, the network path and any proxy; raise timeout if the link is slow.",
-                reason="connect timeout", retryable=True)
-        if isinstance(exc, ReadTimeout):
-            return TransportError(
-                "%s (%s) did not answer %s within %s s." % (self.service, host, where, self.timeout),
-                hint="Raise timeout (or SN_TIMEOUT); a waking developer instance can take minutes.",
-                reason="read timeout", retryable=True)
-        if isinstance(exc, RequestsConnectionError):
-            unknown_host, text = _describe_connection_error(exc)
-            if unknown_host:
-                return TransportError(
-                    "Unknown host %s: the name of %s does not resolve." % (host, self.service),
-                    hint="Check the spelling of the instance or site name (and DNS/proxy settings).",
-                    reason="unknown host", retryable=False)
-            return TransportError(
-                "Connection to %s (%s) failed for %s: %s" % (self.service, host, where, text),
-                hint="Check that the host is reachable from where Ansible runs (proxy, firewall).",
-                reason="connection failure", retryable=True)
-        return None
+    def proxy_for(self, url):
+        """``(proxy URL, where it comes from)`` for a request to ``url``, or (None, None) for a direct one."""
+        if self.proxy:
+            return self.proxy, "the proxy option"
+        if not self.session.trust_env:
+            return None, None
+        proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+        if not proxy:
+            return None, None
+        scheme = urlsplit(url).scheme
+        return proxy, "%s_PROXY/%s_proxy" % (scheme.upper(), scheme)
+
+    def _transport_failure(self, exc, where, url=None, phase=None):
+        """A TransportError for an exception of requests, urllib3, http.client or the socket layer, whatever it is:
+        what happened, where, through which proxy, and a hint; ``retryable`` and ``reason`` in its details.
+
+        Classified by the exception types along the chain (``_chain``) and by how far the attempt got (``phase``,
+        see _PHASE), so a refusing proxy and a server that closed the connection through it are told apart."""
+        chain = _chain(exc)
+        try:
+            host = urlsplit(self.base_url).hostname
+        except ValueError:
+            host = self.base_url
+        try:
+            proxy, source = self.proxy_for(url or self.base_url)
+        except ValueError:
+            proxy, source = self.proxy, "the proxy option"
+        proxy_text = "the proxy %s (%s)" % (safe_url(proxy), source) if proxy else None
+        through = " through %s" % proxy_text if proxy else ""
+        service = "%s (%s)" % (self.service, host)
+        innermost = chain[-1]
+
+        def fail(message, hint, reason, retryable):
+            return TransportError(message, hint=hint, reason=reason, retryable=retryable)
+
+        proxy_hint = "Check the proxy option or the HTTPS_PROXY/NO_PROXY environment variables (and the task's " \
+                     "environment:)."
+        # Mistakes in what was asked: never retried.
+        bad_proxy = _first(chain, requests_errors.InvalidProxyURL)
+        if bad_proxy is not None:
+            return fail("The proxy URL %s is not valid: %s." % (safe_url(proxy) or "", _text(bad_proxy)),
+                        proxy_hint, "invalid proxy URL", False)
+        bad_url = _first(chain, requests_errors.InvalidURL, requests_errors.MissingSchema,
+                         requests_errors.InvalidSchema, requests_errors.URLRequired, urllib3_errors.LocationParseError,
+                         requests_errors.InvalidHeader, UnicodeError)
+        if bad_url is not None:
+            return fail("The request %s to %s cannot be sent: %s." % (where, service, _text(bad_url)),
+                        "Check the host or site option (scheme, name, port).", "invalid request", False)
+        if _first(chain, requests_errors.TooManyRedirects) is not None:
+            return fail("%s redirected %s too many times." % (service, where),
+                        "Check the host or site option: the address may be an old or wrong one.",
+                        "too many redirects", False)
+        # TLS: a certificate that is not trusted is a configuration matter.
+        verify = _first(chain, ssl.SSLCertVerificationError, getattr(ssl, "CertificateError", None))
+        if verify is not None:
+            return fail("TLS verification failed for %s on %s%s: %s." % (service, where, through, _text(verify)),
+                        "If it uses a certificate from a private CA (or a TLS-inspecting proxy does), give that CA's "
+                        "file in ca_path; validate_certs: false turns the check off (never in production).",
+                        "TLS failure", False)
+        # Names that do not resolve.
+        unresolved = _first(chain, urllib3_errors.NameResolutionError, socket.gaierror)
+        if unresolved is not None:
+            if proxy and phase in (None, "connect"):
+                return fail("The proxy host of %s does not resolve: %s." % (proxy_text, _text(unresolved)),
+                            proxy_hint, "unknown proxy host", False)
+            return fail("Unknown host %s: the name of %s does not resolve." % (host, self.service),
+                        "Check the spelling of the instance or site name (and DNS/proxy settings).",
+                        "unknown host", False)
+        # Nothing listening, or no route: the request was never sent.
+        refused = _first(chain, urllib3_errors.NewConnectionError, ConnectionRefusedError)
+        if refused is not None and phase in (None, "connect"):
+            target = proxy_text or service
+            return fail("Could not connect to %s for %s: %s." % (target, where, _text(innermost)),
+                        proxy_hint if proxy else "Check that the host is reachable from where Ansible runs "
+                                                 "(proxy, firewall).",
+                        "proxy unreachable" if proxy else "connection refused", True)
+        # Timeouts.
+        # urllib3's NewConnectionError is a ConnectTimeoutError too (it was once): refusals are handled above.
+        connect_timeout = next((item for item in chain if isinstance(item, urllib3_errors.ConnectTimeoutError)
+                                and not isinstance(item, urllib3_errors.NewConnectionError)), None)
+        if connect_timeout is not None or (phase == "connect" and _first(chain, socket.timeout, TimeoutError)):
+            target = proxy_text or service
+            return fail("Could not connect to %s within %s s for %s." % (target, self.timeout, where),
+                        "Check the address, the network path and any proxy; raise timeout if the link is slow.",
+                        "connect timeout", True)
+        if _first(chain, urllib3_errors.ReadTimeoutError, requests_errors.ReadTimeout, socket.timeout, TimeoutError):
+            if phase == "tunnel":
+                return fail("%s did not answer the CONNECT for %s within %s s." % (proxy_text, host, self.timeout),
+                            proxy_hint, "proxy timeout", True)
+            return fail("%s did not answer %s within %s s%s." % (service, where, self.timeout, through),
+                        "Raise timeout (or SN_TIMEOUT/JIRA_TIMEOUT); a waking developer instance can take minutes.",
+                        "read timeout", True)
+        # The proxy's answer to CONNECT.
+        if phase == "tunnel" and proxy:
+            said = next((_text(item) for item in chain if isinstance(item, OSError)
+                         and _text(item).startswith("Tunnel connection failed")), None)
+            if said:
+                status = said.split(":", 1)[1].strip()
+                code = status.split(" ", 1)[0]
+                hint = {"407": "The proxy wants credentials: put them in its URL (http://user:password@host:port).",
+                        "403": "The proxy does not allow this destination: ask for %s:443 to be allowed." % host,
+                        }.get(code, "The proxy could not reach %s (its DNS, firewall or upstream): %s" % (
+                            host, proxy_hint[0].lower() + proxy_hint[1:]))
+                return fail("%s refused to open a tunnel to %s for %s: %s." % (
+                    proxy_text[0].upper() + proxy_text[1:], host, where, status),
+                    hint, "proxy refused", code.startswith("5"))
+            return fail("%s closed the connection before answering the CONNECT for %s (%s)." % (
+                proxy_text[0].upper() + proxy_text[1:], host, _text(innermost)),
+                proxy_hint, "proxy closed the connection", True)
+        # The server (or the tunnel to it) ended the exchange early.
+        cut = _first(chain, urllib3_errors.IncompleteRead, http.client.IncompleteRead,
+                     urllib3_errors.InvalidChunkLength, requests_errors.ChunkedEncodingError)
+        if cut is not None:
+            return fail("%s cut off its answer to %s%s: %s." % (service, where, through, _text(
+                _first(chain, urllib3_errors.IncompleteRead, http.client.IncompleteRead) or innermost)),
+                "The connection broke mid-answer (the server, a proxy or a load balancer closed it); it is "
+                "retried for reads. Check the network path if it keeps happening.", "answer cut off", True)
+        closed = _first(chain, http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError,
+                        BrokenPipeError, ssl.SSLEOFError, ssl.SSLZeroReturnError)
+        if closed is not None:
+            when = "during the TLS handshake" if phase == "tls" else "before answering %s" % where
+            return fail("%s closed the connection %s%s (%s)." % (service, when, through, _text(closed)),
+                        "The server (or a load balancer in front of it) dropped the connection; it is retried for "
+                        "reads. Check the instance's health and the network path if it keeps happening.",
+                        "connection closed", True)
+        decoding = _first(chain, requests_errors.ContentDecodingError, urllib3_errors.DecodeError)
+        if decoding is not None:
+            return fail("The answer of %s to %s%s could not be decoded (Content-Encoding): %s." % (
+                service, where, through, _text(innermost)), "A proxy may have altered the answer; check the network path.",
+                "undecodable answer", True)
+        not_http = _first(chain, http.client.HTTPException, urllib3_errors.HeaderParsingError,
+                          urllib3_errors.ProtocolError)
+        if not_http is not None:
+            return fail("%s answered %s with something that is not HTTP%s: %s." % (
+                service, where, through, _text(innermost)),
+                "Check that the host and port are the service's HTTPS endpoint.", "not HTTP", True)
+        tls = _first(chain, ssl.SSLError, urllib3_errors.SSLError, requests_errors.SSLError)
+        if tls is not None:
+            return fail("The TLS handshake with %s failed on %s%s: %s." % (service, where, through, _text(innermost)),
+                        "Check that the address is the service's HTTPS endpoint and that any proxy passes TLS "
+                        "through.", "TLS failure", False)
+        message = "The request %s to %s failed%s: %s: %s." % (
+            where, service, through, type(innermost).__name__, _text(innermost))
+        return fail(message, "Check that the host is reachable from where Ansible runs (proxy, firewall).",
+                    "connection failure", True)

@@ -361,8 +361,10 @@ class JiraClient:
                 hint = BAD_API_TOKEN_HINT[:-1] + (", or it is a scoped token (scoped tokens only work through the "
                                                   "API gateway, https://api.atlassian.com/ex/jira/<Cloud ID>).")
             else:
-                hint = ("The API token is wrong, revoked or expired, or it is a classic token (classic tokens only "
-                        "work on the site URL).")
+                # Atlassian documents the site URL for classic tokens; whether the gateway takes them is not
+                # documented (ServiceNow's Zurich docs put one there): say what is known, no more.
+                hint = ("The API token is wrong, revoked or expired; if it is a classic token, check it on the site "
+                        "URL (where Atlassian documents classic tokens).")
         elif credentials is None:
             hint = "This call needs credentials."
         else:

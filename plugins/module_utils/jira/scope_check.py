@@ -7,8 +7,9 @@ Three modes, chosen by the options given:
 
 - offline (no credentials): ``configured_scopes`` against ``required_scopes``: missing, extra and unknown scopes;
 - basic (``username`` + ``api_token``): the token works (``myself``, account active, ``X-Seraph-LoginReason``),
-  classic or scoped (site 401 then gateway 200 means scoped, and the spoke must use the gateway URL), global
-  permissions, and one cheap read-only probe per scope group;
+  classic or scoped, global permissions, and one cheap read-only probe per scope group. The kind is found without
+  a failed login on the site: the gateway is asked first (the Cloud ID from ``/_edge/tenant_info``, which needs no
+  credentials), the site only when the gateway refused (see ``_authenticate``); ``token_kind`` skips the guess;
 - OAuth (``access_token``, or ``client_id`` + ``client_secret`` for the client credentials grant): the scopes
   granted for this site (``accessible-resources``), the missing ones, and the probes. No token is ever refreshed.
 
@@ -29,6 +30,7 @@ ARGUMENT_SPEC = {
     "probes": {"type": "bool", "default": True},
     "connection_url": {"type": "str"},
     "fail_on_problems": {"type": "bool", "default": True},
+    "token_kind": {"type": "str", "choices": ["auto", "classic", "scoped"], "default": "auto"},
 }
 
 MYSELF = "/rest/api/3/myself"
@@ -203,19 +205,27 @@ class ScopeCheck:
         self._probes(call, granted=None)
 
     def _authenticate(self, credentials, cloud_id, identity):
-        """``(token kind, myself answer)``: a classic token passes the site, a scoped one only the gateway (the
-        answer is None when it passes but lacks the identity scopes). The site is tried first unless the spoke's
-        connection URL is the gateway: each refusal on the site counts as a failed login there (CAPTCHA)."""
-        attempts = [
-            ("classic_api_token", lambda: self.client.site_request("GET", MYSELF, credentials)),
-            ("scoped_api_token", lambda: self.client.gateway_request(cloud_id, "GET", MYSELF, credentials)),
-        ]
-        if (self.params.get("connection_url") or "").lower().startswith(self.client.gateway_url(cloud_id).lower()):
-            attempts.reverse()
+        """``(token kind, myself answer)`` (the answer is None when the gateway accepts a scoped token that lacks
+        the identity scopes).
+
+        Every refusal of basic auth on the site counts as a failed login there, and enough of them in a row lock the
+        account behind a CAPTCHA (X-Authentication-Denied-Reason: CAPTCHA_CHALLENGE), so the site is never asked
+        with a token that may be scoped. Atlassian documents the site URL for classic API tokens and the gateway URL
+        for scoped ones; whether the gateway also takes a classic token is not documented. Hence, with ``token_kind``:
+
+        - ``auto``: the gateway first. It accepts: the token is used through the gateway and reported as scoped (a
+          note says the site was not tried). It refuses: the site, which accepts a classic token; only a token that
+          works nowhere costs one failed login on the site;
+        - ``classic``: the site only; ``scoped``: the gateway only.
+        """
+        site = ("classic_api_token", lambda: self.client.site_request("GET", MYSELF, credentials))
+        gateway = ("scoped_api_token", lambda: self.client.gateway_request(cloud_id, "GET", MYSELF, credentials))
+        chosen = self.params.get("token_kind") or "auto"
+        attempts = {"classic": [site], "scoped": [gateway]}.get(chosen, [gateway, site])
         refusals = {}
         for kind, attempt in attempts:
             try:
-                return kind, attempt()
+                answer = attempt()
             except ScopeMismatchError as exc:  # the gateway accepted a scoped token without read:jira-user
                 self._failed(identity, exc, "a scoped API token that includes")
                 return kind, None
@@ -223,6 +233,15 @@ class ScopeCheck:
                 if exc.details.get("captcha"):
                     raise
                 refusals[kind] = exc
+                continue
+            if kind == "scoped_api_token" and chosen == "auto":
+                self.facts["notes"].append(
+                    "Atlassian's API gateway accepted the API token, so it is taken for a scoped token without trying "
+                    "the site URL (a refusal there would count as a failed login). If it is a classic token, "
+                    "token_kind: classic checks it on the site URL.")
+            return kind, answer
+        if len(refusals) == 1:
+            raise next(iter(refusals.values()))
         site_refusal = refusals["classic_api_token"]
         raise AuthenticationError(
             "%s Atlassian's API gateway refused it too, so it is not a working scoped token either." %
@@ -242,7 +261,7 @@ class ScopeCheck:
         given = self.params.get("connection_url")
         if given and not _same_url(given, self.facts["connection_url"]):
             why = {
-                "classic_api_token": "a classic API token works only on the site URL",
+                "classic_api_token": "Atlassian documents classic API tokens on the site URL",
                 "scoped_api_token": "a scoped API token works only through the API gateway",
             }.get(self.facts["token_kind"], "OAuth tokens work only through the API gateway")
             self.problems.append(

@@ -150,4 +150,3 @@ def _records(client, alias):
             "Whether the alias's attribute definitions carry var_dictionary.model_id = the alias (the SDK's schema) "
             "beside or instead of model (what the collection uses).")
     return found
-

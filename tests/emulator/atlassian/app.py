@@ -31,9 +31,25 @@ class AtlassianCloud:
 
     name = "atlassian"
 
+    # Failed basic-auth logins on a site in a row after which the account must solve a CAPTCHA. Atlassian documents
+    # the mechanism (Jira's "Basic auth for REST APIs": CAPTCHA is triggered after several consecutive failed log
+    # in attempts; X-Seraph-LoginReason AUTHENTICATION_DENIED, X-Authentication-Denied-Reason CAPTCHA_CHALLENGE),
+    # not the number for Cloud: 3 is Jira's own default ("Maximum Authentication Attempts Allowed"). A successful
+    # login resets the count. Only the site's login counts: a refusal at the API gateway is not a site login (the
+    # gateway answers without X-Seraph-LoginReason). None turns the CAPTCHA trigger off (counting goes on).
+    CAPTCHA_AFTER = 3
+
     def __init__(self):
         self.lock = threading.RLock()
         self.clock = Clock()
+        self.captcha_after = self.CAPTCHA_AFTER
+        # Does the gateway (api.atlassian.com/ex/jira/<cloudId>) accept a classic API token (one without scopes)?
+        # UNKNOWN: Atlassian's "Manage API tokens for your Atlassian account" gives the site URL for API tokens and
+        # the gateway URL for API tokens with scopes, and says nothing of a classic token at the gateway; its KB
+        # "401 Unauthorized error when service account accesses Jira or Confluence API" adds that the two kinds cannot
+        # be told apart from the token itself. False (the default): the gateway refuses classic tokens (401). True:
+        # it accepts them with the account's full permissions, no scope enforced. Tests run both ways.
+        self.classic_tokens_on_gateway = False
         self.accounts = {}  # lower-case e-mail -> Account
         self.sites_by_name = {}
         self.apps = {}  # client_id -> OAuthApp

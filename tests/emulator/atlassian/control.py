@@ -106,6 +106,13 @@ def _route(cloud, method, parts, body):  # pylint: disable=too-many-return-state
                 cloud.set_rate_limit(body["host"], int(body["requests"]), float(body["per_seconds"]),
                                      body.get("retry_after"))
             return 200, "ok"
+        if head == "behaviour" and method in ("POST", "PATCH"):
+            if "classic_tokens_on_gateway" in body:
+                cloud.classic_tokens_on_gateway = bool(body["classic_tokens_on_gateway"])
+            if "captcha_after" in body:
+                cloud.captcha_after = None if body["captcha_after"] is None else int(body["captcha_after"])
+            return 200, {"classic_tokens_on_gateway": cloud.classic_tokens_on_gateway,
+                         "captcha_after": cloud.captcha_after}
         if head == "token_info" and method == "POST":
             info = cloud.token_info(body["access_token"])
             if info is None:

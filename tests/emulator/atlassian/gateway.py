@@ -1,7 +1,9 @@
 """The Atlassian API gateway: ``https://api.atlassian.com``.
 
 - ``/ex/jira/{cloudId}/rest/...``: the site's Jira REST API for OAuth bearer tokens (3LO or service account)
-  and basic auth with a SCOPED API token; every operation's scopes are enforced (``scopes.py``).
+  and basic auth with a SCOPED API token; every operation's scopes are enforced (``scopes.py``). A classic API
+  token is refused here, or accepted with every scope when ``cloud.classic_tokens_on_gateway`` is set (unknown).
+  A refusal here never counts as a failed login of the site.
 - ``/oauth/token/accessible-resources``: the sites a bearer token reaches.
 - ``/me``: the token user's profile (needs ``read:me``).
 """
@@ -61,9 +63,11 @@ class Gateway:
             if user is None or not user.active:
                 return None
             token = user.account.find_api_token(secret)
-            # Classic API tokens do not work through the gateway: only scoped ones do.
-            if token is None or token.kind != "scoped" or token.expired(self.cloud.clock.now()):
+            if token is None or token.expired(self.cloud.clock.now()):
                 return None
+            if token.kind == "classic":
+                # Unknown whether the real gateway accepts classic tokens: see AtlassianCloud.classic_tokens_on_gateway.
+                return (user, scopes.ALL) if self.cloud.classic_tokens_on_gateway else None
             return user, token.scopes
         return None
 

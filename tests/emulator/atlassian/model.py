@@ -86,6 +86,8 @@ class Account:
         self.display_name = display_name
         self.account_type = account_type
         self.captcha = captcha
+        self.failed_logins = 0  # consecutive failed basic-auth logins on a site (see AtlassianCloud.CAPTCHA_AFTER)
+        self.failed_logins_total = 0
         self.account_id = "712020:" + str(uuid.uuid4()) if account_type == "atlassian" else secrets.token_hex(12)
         self.time_zone = "Etc/UTC"
         self.locale = "en_US"
@@ -105,6 +107,18 @@ class Account:
             value = random_token("ATATT3xFfGF0", 96)
             self.api_tokens.append(ApiToken(value, kind, scopes, now, expires_at, label))
             return value
+
+    def login_failed(self, captcha_after):
+        """A refused basic-auth login on a site: counted, and past ``captcha_after`` in a row, a CAPTCHA."""
+        with self.cloud.lock:
+            self.failed_logins += 1
+            self.failed_logins_total += 1
+            if captcha_after is not None and self.failed_logins >= captcha_after:
+                self.captcha = True
+
+    def login_succeeded(self):
+        with self.cloud.lock:
+            self.failed_logins = 0
 
     def find_api_token(self, value):
         with self.cloud.lock:
@@ -150,7 +164,8 @@ class User:
     def as_dict(self):
         return {"email": self.email, "account_id": self.account_id, "display_name": self.display_name,
                 "account_type": self.account_type, "active": self.active, "admin": self.admin,
-                "captcha": self.captcha, "site": self.site.name}
+                "captcha": self.captcha, "failed_logins": self.account.failed_logins,
+                "failed_logins_total": self.account.failed_logins_total, "site": self.site.name}
 
 
 class Project:

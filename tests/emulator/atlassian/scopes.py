@@ -65,8 +65,14 @@ def required_scopes(method, operation):
     return OPERATION_SCOPES.get((method.upper(), operation), ())
 
 
+# What a caller without scopes (a classic API token, where the gateway accepts one) holds: everything.
+ALL = frozenset(["(every scope)"])
+
+
 def allows(granted, method, operation):
     """Whether ``granted`` scopes satisfy one of the operation's alternative sets."""
+    if granted is ALL:
+        return True
     granted = frozenset(granted)
     return any(granted.issuperset(option) for option in required_scopes(method, operation))
 

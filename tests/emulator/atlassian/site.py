@@ -89,7 +89,9 @@ class SiteHost:
             return None, self._denied(site)
         token = user.account.find_api_token(secret)
         if token is None or token.kind != "classic" or token.expired(self.cloud.clock.now()) or not user.active:
+            user.account.login_failed(self.cloud.captcha_after)  # a scoped token here is a failed login too
             return None, self._failed(site)
+        user.account.login_succeeded()
         return user, None
 
     @staticmethod

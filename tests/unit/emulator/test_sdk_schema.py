@@ -222,9 +222,8 @@ def _differences(table, sdk, both_ways):
 def test_columns_match_the_sdk(sdk_tables, table):
     differences = [(column, why) for column, why in _differences(table, sdk_tables[table], table in FULL)
                    if (table, column) not in EXCEPTIONS]
-    assert not differences, "%s differs from %s %s:\n%s" % (
-        table, SDK_PACKAGE, SDK_VERSION, "\n".join("  %s.%s: %s" % (table, column, why)
-                                                    for column, why in differences))
+    lines = "\n".join("  %s.%s: %s" % (table, column, why) for column, why in differences)
+    assert not differences, "%s differs from %s %s:\n%s" % (table, SDK_PACKAGE, SDK_VERSION, lines)
 
 
 def test_every_exception_is_still_needed(sdk_tables):

@@ -148,9 +148,8 @@ def test_v1_answers_404_for_an_empty_page(sn_fleet_server, paged):
     session = sn_fleet_server.admin(paged)
     v1 = get(session, paged, "sys_user_role", path="/api/now/v1/table/", **PAGED)
     assert v1.status_code == 404
-    assert v1.json() == {"error": {"message": "No Record found", "detail": "Records matching query not found. "
-                                                                          "Check query parameter or offset parameter"},
-                         "status": "failure"}
+    detail = "Records matching query not found. Check query parameter or offset parameter"
+    assert v1.json() == {"error": {"message": "No Record found", "detail": detail}, "status": "failure"}
     assert get(session, paged, "sys_user_role", path="/api/now/v1/table/", sysparm_query="name=nothing"
                ).status_code == 404
     for path in ("/api/now/v2/table/", TABLE):
@@ -222,8 +221,8 @@ def test_registry_delete(sn_fleet_server, fleet, rule):
     scope = result(post(session, instance, "oauth_entity_scope", {"name": "s", "oauth_entity": registry}), 201)
     link = result(post(session, instance, "oauth_entity_profile_scope", {
         "oauth_entity_profile": profile, "oauth_entity_scope": scope["sys_id"]}), 201)["sys_id"]
-    credential = result(post(session, instance, "oauth_2_0_credentials", {"name": "o", "oauth_entity_profile":
-                                                                           profile}), 201)["sys_id"]
+    credential = result(post(session, instance, "oauth_2_0_credentials",
+                             {"name": "o", "oauth_entity_profile": profile}), 201)["sys_id"]
     entry = result(get(session, instance, "sys_dictionary", sysparm_query="name=oauth_entity_profile^element="
                        "oauth_entity", sysparm_fields="reference_cascade_rule"))
     assert entry == [{"reference_cascade_rule": "" if rule == "clear" else "delete"}]  # "": the default, clear
