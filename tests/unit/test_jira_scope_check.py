@@ -98,9 +98,9 @@ def test_classic_token_with_the_gateway_as_connection_url_is_a_problem(check, cl
                          connection_url="https://api.atlassian.com/ex/jira/%s" % site.cloud_id)
     assert result["token_kind"] == "classic_api_token" and result["connection_url"] == site.url
     assert result["problems"] == [
-        "The spoke's connection URL https://api.atlassian.com/ex/jira/%s will not work: a classic API token works "
-        "only on the site URL. Set the connection URL to %s (snowspoke.jira.servicenow_http_connection "
-        "connection_url)." % (site.cloud_id, site.url)]
+        "The spoke's connection URL https://api.atlassian.com/ex/jira/%s is not where this token works: Atlassian "
+        "documents classic API tokens on the site URL. Set the connection URL to %s "
+        "(snowspoke.jira.servicenow_http_connection connection_url)." % (site.cloud_id, site.url)]
     assert any("Australia" in warning for warning in task.warnings)
 
 

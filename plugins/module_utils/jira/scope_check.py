@@ -265,7 +265,7 @@ class ScopeCheck:
                 "scoped_api_token": "a scoped API token works only through the API gateway",
             }.get(self.facts["token_kind"], "OAuth tokens work only through the API gateway")
             self.problems.append(
-                "The spoke's connection URL %s will not work: %s. Set the connection URL to %s "
+                "The spoke's connection URL %s is not where this token works: %s. Set the connection URL to %s "
                 "(snowspoke.jira.servicenow_http_connection connection_url)." % (
                     given, why, self.facts["connection_url"]))
 
