@@ -139,8 +139,9 @@ class RequestLog:
             self._entries.clear()
 
     def __len__(self):
+        """The requests served (a Batch API call counts once), as ``entries()`` lists them."""
         with self._lock:
-            return len(self._entries)
+            return sum(1 for entry in self._entries if not entry.item)
 
 
 class _Server(ThreadingHTTPServer):
