@@ -57,8 +57,8 @@ def render(module_name, table_name, description, extra):
     source = module_name.replace(".", "/") + ".py"
     text = HEADER.format(source=source, description=description) + _options(getattr(module, table_name)) + '"""\n'
     for attribute, extra_table in sorted(extra.items()):
-        text += '\n    # The %s table of %s.\n    %s = r"""\n%s"""\n' % (extra_table, source, attribute,
-                                                             _options(getattr(module, extra_table)))
+        options = _options(getattr(module, extra_table))
+        text += '\n    # The %s table of %s.\n    %s = r"""\n%s"""\n' % (extra_table, source, attribute, options)
     return text
 
 

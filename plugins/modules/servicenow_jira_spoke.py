@@ -123,7 +123,7 @@ options:
   update_secret:
     description:
       - When to send a secret to an existing record - V(on_create) (when it is created, or its secret never
-        arrived, or the registry's client ID changes) or V(always) (every run: a rotation).
+        arrived, or the registry's client ID changes) or V(always) (every run - a rotation).
     type: str
     choices: [always, on_create]
     default: on_create
@@ -162,6 +162,12 @@ options:
     description: Warn this many days before Atlassian's refresh token limits (90 days unused, 365 in all).
     type: int
     default: 14
+  required_scopes:
+    description:
+      - The scopes every O(option=oauth) site must have - a preset name of M(snowspoke.jira.jira_scope_check) or a
+        list. Default - the documented list for the site's grant (without C(offline_access) for the client
+        credentials grant, which gets no refresh token).
+    type: raw
   shipped_alias:
     description: The id of the alias the Jira spoke ships.
     type: str

@@ -129,9 +129,16 @@ options:
     description: With O(state=absent), also remove the OAuth 2.0 credentials that use the registry's profiles.
     type: bool
     default: false
+  allow_unknown_scopes:
+    description:
+      - Scopes are checked against Atlassian's scope catalogue (from its OpenAPI specs) before anything is written, and
+        a misspelt one is refused with the nearest valid name. Set this to let a scope newer than the catalogue
+        through.
+    type: bool
+    default: false
 notes:
   - The registry's redirect URL must be registered as a callback URL of the Atlassian OAuth 2.0 integration.
-  - Scope names are checked for typos and completeness by M(snowspoke.jira.jira_scope_check).
+  - Scope names are checked for typos here; M(snowspoke.jira.jira_scope_check) also checks them for completeness.
 seealso:
   - module: snowspoke.jira.servicenow_credential
   - module: snowspoke.jira.servicenow_oauth_token_info

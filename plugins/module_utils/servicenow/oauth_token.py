@@ -35,8 +35,8 @@ MODULE_KWARGS = {}
 # The credential's profile and registry, read with the credential by dot-walking.
 PROFILE_PATHS = ("name", "grant_type", "oauth_entity", "oauth_entity.name", "oauth_entity.client_id",
                  "oauth_entity.default_grant_type", "oauth_entity.redirect_url", "oauth_entity.refresh_token_lifespan")
-CREDENTIAL_FIELDS = ["sys_id", "name", "oauth_entity_profile"] + ["oauth_entity_profile." + path
-                                                                   for path in PROFILE_PATHS]
+CREDENTIAL_FIELDS = ["sys_id", "name", "oauth_entity_profile"] + [
+    "oauth_entity_profile." + path for path in PROFILE_PATHS]
 TOKEN_FIELDS = ["sys_id", "type", "expires", "sys_created_on", "sys_updated_on", "oauth_requestor_profile.requestor_id"]
 
 

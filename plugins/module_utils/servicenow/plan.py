@@ -34,6 +34,7 @@ SITE_KEYS = {
 SITE_ARGUMENT_SPEC = dict((key, {"type": "raw", "no_log": kind == "secret"} if kind in ("text", "secret") else
                            {"type": kind}) for key, kind in SITE_KEYS.items())
 SITE_ARGUMENT_SPEC["url"]["required"] = True
+SITE_ARGUMENT_SPEC["scopes"]["elements"] = "str"
 ALIAS_CHOICES = ("shipped", "child")
 
 

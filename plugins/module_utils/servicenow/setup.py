@@ -245,11 +245,10 @@ class Setup:
                 self.work[site.index]["child_name"] = [row["name"] for row in self.found["children"]
                                                        if row["sys_id"] == current["connection_alias"]][0]
             elif site.alias_choice is None:
+                where = current.get("connection_alias.id") or current.get("connection_alias")
                 raise RecordError(
                     "Connection %r is on alias %s, which is not the Jira spoke's alias %s nor one of its child "
-                    "aliases, on %s." % (site.connection, current.get("connection_alias.id") or
-                                          current.get("connection_alias"), self.params["shipped_alias"],
-                                          self.client.host),
+                    "aliases, on %s." % (site.connection, where, self.params["shipped_alias"], self.client.host),
                     hint="Give the site alias: shipped or alias: child to move it, or rename the connection.")
             if choices.get(site.index) == "shipped":
                 holders.add(site.index)
@@ -483,4 +482,3 @@ class Setup:
             sites.append(entry)
         return dict(self._facts(), changed=self.reconciler.changed, sites=sites, pending=pending,
                     diff=self.reconciler.diff())
-
