@@ -213,8 +213,9 @@ demo: venv collection ## Run the end-to-end demo against the emulators (tools/de
 	@if [ ! -f tools/demo.py ]; then echo "demo: not yet implemented (tools/demo.py is missing)"; exit 1; fi
 	$(VENV_PY) tools/demo.py
 
-bench: venv collection ## Speed figures of the main job (tests/bench; written to .cache/bench/results.json)
-	$(VENV_PY) -m pytest tests/bench -q -s -p no:cacheprovider $(PYTEST_ARGS)
+# Never part of `make test` (pytest.ini's testpaths leave tests/bench out): ~10 minutes on 2 cores.
+bench: venv collection ## Collection vs a uri baseline, 1 to 500 instances (tests/bench; .cache/bench/results.json)
+	$(VENV_PY) -m pytest tests/bench -q -p no:cacheprovider $(PYTEST_ARGS)
 
 clean: ## Remove .cache, build output (tarball, docs) and tests/output (keeps .venv)
 	rm -rf .cache $(BUILD_DIR) dist tests/output .pytest_cache $(NAMESPACE)-$(NAME)-*.tar.gz

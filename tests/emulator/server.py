@@ -29,6 +29,9 @@ from .http import Request, Response, json_response
 
 CONTROL_PREFIX = "/_emulator/"
 READ_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+# Realistic-latency mode (``EmulatorServer.latency = REALISTIC_LATENCY``): a Table API round trip to a real
+# instance from a controller in another region, in seconds.
+REALISTIC_LATENCY = 0.25
 
 
 @dataclass
@@ -465,4 +468,4 @@ def json_dumps(value):
     return json.dumps(value, indent=2, sort_keys=True)
 
 
-__all__ = ["EmulatorServer", "Fault", "RequestLog", "Request", "Response"]
+__all__ = ["EmulatorServer", "Fault", "REALISTIC_LATENCY", "RequestLog", "Request", "Response"]
