@@ -85,6 +85,12 @@ options:
         - If not set, the value of the C(SN_VALIDATE_CERTS) environment variable is used.
         type: bool
         default: true
+      allow_http:
+        description:
+        - 'Accept an O(instance.host) of V(http://...). Credentials then travel in clear text: only for a lab instance
+          behind a proxy that adds TLS.'
+        type: bool
+        default: false
       ca_path:
         description:
         - A PEM file of the CA certificate(s) to trust for the instance (a private CA, a TLS-inspecting proxy).

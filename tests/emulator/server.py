@@ -14,6 +14,7 @@ fixed latency.
 
 import fnmatch
 import json
+import random
 import re
 import socket
 import socketserver
@@ -84,6 +85,44 @@ class Fault:
             body = {"error": {"message": "Rate limit exceeded", "detail": "Too many requests, retry later"},
                     "status": "failure"}
         return json_response(self.status, body, headers)
+
+
+class Chaos:
+    """Random faults at a seeded rate, for fault-injection drivers: each request to one of ``hosts`` (globs) is,
+    with probability ``rate``, answered by one of ``kinds`` (chosen at random, reproducibly for a seed):
+
+    - ``429``: rate limited, with Retry-After (ServiceNow and Atlassian both document 429 + Retry-After);
+    - ``500``, ``502``, ``503``: server and gateway errors, before the request is served;
+    - ``drop``: the connection closes before the request is served;
+    - ``lost``: the request is served (a write happens), then the connection closes: a lost answer;
+    - ``slow``: the request is served, and answered ``slow_delay`` seconds late (past a client's timeout).
+    """
+
+    KINDS = ("429", "500", "502", "503", "drop", "lost", "slow")
+
+    def __init__(self, rate, seed, hosts=("*",), kinds=KINDS, retry_after="0.1", slow_delay=2.0):
+        self.rate = rate
+        self.random = random.Random(seed)
+        self.hosts = tuple(hosts)
+        self.kinds = tuple(kinds)
+        self.retry_after = retry_after
+        self.slow_delay = slow_delay
+        self.fired = []
+
+    def fault_for(self, request):
+        if not any(fnmatch.fnmatch(request.host, host) for host in self.hosts) or self.random.random() >= self.rate:
+            return None
+        kind = self.random.choice(self.kinds)
+        self.fired.append((kind, request.method, request.path))
+        if kind == "429":
+            return Fault(status=429, retry_after=self.retry_after)
+        if kind in ("500", "502", "503"):
+            return Fault(status=int(kind))
+        if kind == "drop":
+            return Fault(drop=True)
+        if kind == "lost":
+            return Fault(drop=True, after=True)
+        return Fault(delay=self.slow_delay, after=True)
 
 
 @dataclass
@@ -266,6 +305,7 @@ class EmulatorServer:
         self.default_host = default_host
         self.log = RequestLog()
         self.faults = []
+        self.chaos = None  # a Chaos: random faults for the fault drivers
         self._faults_lock = threading.Lock()
         self.ssl_context = None
         if tls is not None:
@@ -338,6 +378,7 @@ class EmulatorServer:
     def clear_faults(self):
         with self._faults_lock:
             self.faults.clear()
+            self.chaos = None
 
     def _fault_for(self, request):
         with self._faults_lock:
@@ -349,7 +390,7 @@ class EmulatorServer:
                     continue
                 fault.fired += 1
                 return fault
-        return None
+            return self.chaos.fault_for(request) if self.chaos is not None else None
 
     # -- routing ------------------------------------------------------------------------------------------
     def app_for(self, host):

@@ -53,7 +53,8 @@ class TaskContext:
         """The ServiceNow client for the ``instance`` option."""
         if self._servicenow is None:
             from ..servicenow.client import ServiceNowClient  # pylint: disable=import-outside-toplevel
-            self._servicenow = ServiceNowClient.from_options(self.params.get("instance"), log=self.log)
+            self._servicenow = ServiceNowClient.from_options(self.params.get("instance"), log=self.log,
+                                                             warn=self.warn)
         return self._servicenow
 
     def reconciler(self):

@@ -17,6 +17,7 @@ import contextlib
 import contextvars
 import email.utils
 import http.client
+import os
 import random
 import socket
 import ssl
@@ -25,7 +26,7 @@ import time
 import traceback
 from urllib.parse import urlsplit
 
-from .errors import TransportError
+from .errors import OptionError, TransportError
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -42,7 +43,9 @@ except ImportError:  # pragma: no cover - reported by the module as a missing li
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"))
-RETRY_STATUSES = frozenset((429, 502, 503, 504))
+# 429 for every method (the server did not act); 500 and the gateway errors for requests that are safe to repeat
+# (a 500 of ServiceNow or Atlassian is most often a transient failure of the node that took the request).
+RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 USER_AGENT = "snowspoke.jira (Ansible collection)"
 # Where the logic runs ("controller" or "module"), told to the remote side in the User-Agent (see default_user_agent()).
 _EXECUTION_PATH = contextvars.ContextVar("snowspoke_execution_path", default=None)
@@ -63,6 +66,18 @@ def default_user_agent():
     the tests' emulator) tells which path a request came from; outside both, the plain USER_AGENT."""
     path = _EXECUTION_PATH.get()
     return "%s; %s)" % (USER_AGENT[:-1], path) if path else USER_AGENT
+
+
+def check_tls(option_prefix, service, validate_certs, ca_path, warn=None):
+    """The TLS options of one side, before any request: a ``ca_path`` that is not a readable file is refused naming
+    the option; ``validate_certs: false`` is accepted with a warning (the caller's ``warn``, shown once a run)."""
+    if ca_path and not (os.path.isfile(ca_path) and os.access(ca_path, os.R_OK)):
+        raise OptionError("%sca_path %r is not a readable file: give the PEM file of the CA that signs %s's "
+                          "certificate (or of the TLS-inspecting proxy)." % (option_prefix, ca_path, service))
+    if validate_certs is False and warn is not None:
+        warn("TLS certificates of %s are not verified (%svalidate_certs: false): anyone on the network path can read "
+             "and change what is sent, credentials included. Give the CA in %sca_path instead." % (
+                 service, option_prefix, option_prefix))
 
 
 def json_or_none(response):

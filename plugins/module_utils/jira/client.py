@@ -29,7 +29,7 @@ from ..common.errors import (
     RateLimitError,
     UnexpectedContentError,
 )
-from ..common.transport import RetryPolicy, Transport, is_html, json_or_none
+from ..common.transport import RetryPolicy, Transport, check_tls, is_html, json_or_none
 from .options import ATLASSIAN_API_URL, ATLASSIAN_AUTH_URL, GATEWAY_JIRA_PATH, service_url, site_url
 
 TENANT_INFO_PATH = "/_edge/tenant_info"
@@ -151,9 +151,12 @@ class JiraClient:
         self.requests_made = 0
 
     @classmethod
-    def from_options(cls, params, log=None):
-        """Validate the connection options (OptionError names the culprit); no request is made yet."""
+    def from_options(cls, params, log=None, warn=None):
+        """Validate the connection options (OptionError names the culprit); no request is made yet. ``warn``:
+        where a warning about a risky choice goes (``validate_certs: false``)."""
         params = dict(params or {})
+        check_tls("", "Atlassian (the Jira site, its API gateway and auth server)",
+                  params.get("validate_certs", True) is not False, params.get("ca_path"), warn)
         timeout = params.get("timeout") if params.get("timeout") is not None else 30.0
         if timeout <= 0:
             raise OptionError("timeout must be a positive number of seconds (got %s)." % timeout)

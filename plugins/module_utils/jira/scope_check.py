@@ -458,7 +458,7 @@ def run(task):
         if check.facts["mode"] != "oauth":
             check.compare_configured(configured)
     if mode is not None:
-        check.client = JiraClient.from_options(params, log=task.log)
+        check.client = JiraClient.from_options(params, log=task.log, warn=task.warn)
         try:
             if mode == "basic":
                 check.basic()

@@ -25,7 +25,7 @@ from ..common.errors import (
     RateLimitError,
     UnexpectedContentError,
 )
-from ..common.transport import RetryPolicy, Transport, is_html, json_or_none
+from ..common.transport import RetryPolicy, Transport, check_tls, is_html, json_or_none
 from .options import auth_method, check_bound_host, instance_url, oauth_grant
 from .query import UnverifiedRowError, as_query
 
@@ -65,11 +65,19 @@ class ServiceNowClient:
         self.requests_made = 0
 
     @classmethod
-    def from_options(cls, options, log=None):
-        """Validate the ``instance`` option (OptionError names the culprit) and build a client; no request yet."""
+    def from_options(cls, options, log=None, warn=None):
+        """Validate the ``instance`` option (OptionError names the culprit) and build a client; no request yet.
+        ``warn``: where a warning about a risky choice goes (``validate_certs: false``)."""
         options = dict(options or {})
         base_url = instance_url(options.get("host"))
+        if base_url.startswith("http://") and not options.get("allow_http"):
+            raise OptionError(
+                "instance.host %s uses http://: the instance's credentials would travel in clear text." % base_url,
+                hint="Use https:// (ServiceNow instances serve HTTPS), or set instance.allow_http: true for a lab "
+                     "instance.")
         check_bound_host(base_url)
+        check_tls("instance.", "ServiceNow instance %s" % urlsplit(base_url).hostname,
+                  options.get("validate_certs", True) is not False, options.get("ca_path"), warn)
         method = auth_method(options)
         if options.get("timeout") is not None and options["timeout"] <= 0:
             raise OptionError("instance.timeout must be a positive number of seconds (got %s)." % options["timeout"])
@@ -369,6 +377,11 @@ class ServiceNowClient:
         except (NotFoundError, AccessDeniedError, UnexpectedContentError) as exc:
             self.log("Batch API not available (%s); reading one table at a time" % exc.status)
             return [self._list_or_error(read, None, return_errors) for read in reads]
+        except HTTPError as exc:
+            exc.message = "%s It carried the reads of %s." % (
+                exc.message.replace("failed to create %s" % ("/" + BATCH_PATH), "failed to answer a Batch API call"),
+                ", ".join(sorted(set(read[0] for read in reads))))
+            raise
         first_pages = [None] * len(reads)
         for served in _served_items(answer, len(reads), self.host):
             index = served["index"]
@@ -444,7 +457,8 @@ class ServiceNowClient:
             except AccessDeniedError as exc:
                 outcomes[index] = ("refused", exc)
             except HTTPError as exc:
-                outcomes[index] = ("failed", exc)
+                # A 5xx does not say whether the write happened before the instance failed.
+                outcomes[index] = ("unknown" if status >= 500 else "failed", exc)
         return outcomes
 
     def _list_or_error(self, read, first_page, return_errors):

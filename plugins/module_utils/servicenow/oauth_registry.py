@@ -124,7 +124,7 @@ def reads(name, absent=False):
     """What the registry unit needs, found by the registry's name (one round trip)."""
     by_name = {"oauth_entity.name": name}
     found = Reads()
-    found.add(("registry", name), "oauth_entity", {"name": name}, tables.OAUTH_ENTITY.read_fields())
+    found.add(("registry", name), "oauth_entity", {"name": name}, tables.OAUTH_ENTITY.read_fields("sys_created_on"))
     found.add(("scopes", name), "oauth_entity_scope", by_name, tables.OAUTH_ENTITY_SCOPE.read_fields())
     found.add(("profiles", name), "oauth_entity_profile", by_name, tables.OAUTH_ENTITY_PROFILE.read_fields())
     found.add(("profile_scopes", name), "oauth_entity_profile_scope",
@@ -326,8 +326,9 @@ def _default_profile(task, reconciler, registry, profiles, params):
                               label="OAuth entity profile")
 
 
-def absent(task, reconciler, params, found, after=()):
-    """Queue the removal of a registry and everything hanging from it, children first; the module's result."""
+def absent(task, reconciler, params, found, after=(), display=None):
+    """Queue the removal of a registry and everything hanging from it, children first; the module's result.
+    ``display``: how ``changes`` and the diff name it (default: its name; a duplicate merged away has its own)."""
     name = params["name"]
     client = reconciler.client
     registry = reconciler.one("oauth_entity", {"name": name}, found[("registry", name)], label="application registry")
@@ -346,17 +347,18 @@ def absent(task, reconciler, params, found, after=()):
                  "delete_credentials=true to remove it with the registry.")
     # Children first: nothing is left pointing at a deleted record if a step fails halfway.
     after = list(after)
+    owner = display or name
     for record in credentials:
         after += reconciler.absent("oauth_2_0_credentials", current=record, label="OAuth 2.0 credential").writes
     for table, rows, key in (("oauth_credential", tokens, "sys_id"), ("oauth_requestor_profile", requestors, "sys_id"),
                              ("oauth_entity_profile_scope", children["profile_scopes"], "oauth_entity_scope")):
         if rows:
-            after += reconciler.absent_set(table, {}, key, label=table, current=rows, owner=name, after=after).writes
-    after = reconciler.absent_set("oauth_entity_profile", {}, "sys_id", current=children["profiles"], owner=name,
+            after += reconciler.absent_set(table, {}, key, label=table, current=rows, owner=owner, after=after).writes
+    after = reconciler.absent_set("oauth_entity_profile", {}, "sys_id", current=children["profiles"], owner=owner,
                                   label="OAuth entity profile", after=after).writes or after
     after += reconciler.absent_set("oauth_entity_scope", {}, "oauth_entity_scope", current=children["scopes"],
-                                   owner=name, label="OAuth entity scope", after=after).writes
-    reconciler.absent("oauth_entity", current=registry, label="application registry", after=after)
+                                   owner=owner, label="OAuth entity scope", after=after).writes
+    reconciler.absent("oauth_entity", current=registry, label="application registry", after=after, name=display)
     return {"changed": reconciler.changed, "registry": None, "profile": None, "scopes": [], "redirect_url": None,
             "deleted": {"registry": registry_id, "scopes": len(children["scopes"]),
                         "profiles": len(children["profiles"]), "profile_scopes": len(children["profile_scopes"]),

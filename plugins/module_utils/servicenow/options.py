@@ -62,6 +62,10 @@ INSTANCE = OptionTable(
         Option("validate_certs", type="bool", default=True, env=["SN_VALIDATE_CERTS"], description=[
             "Verify the instance's TLS certificate. Turn off only for a lab instance.",
         ]),
+        Option("allow_http", type="bool", default=False, description=[
+            "Accept an O(instance.host) of V(http://...). Credentials then travel in clear text: only for a lab "
+            "instance behind a proxy that adds TLS.",
+        ]),
         Option("ca_path", type="path", env=["SN_CA_PATH"], description=[
             "A PEM file of the CA certificate(s) to trust for the instance (a private CA, a TLS-inspecting proxy).",
         ]),

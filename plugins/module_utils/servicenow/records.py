@@ -30,7 +30,7 @@ MASK = "********"
 MASK_NEW = "******** (new value)"
 UPDATE_SECRET_CHOICES = ("always", "on_create")
 _UNREAD = object()
-_HIDDEN = ("_secret_stored", "sys_mod_count")
+_HIDDEN = ("_secret_stored", "sys_mod_count", "sys_created_on")
 
 
 def _clean(values):
@@ -172,7 +172,8 @@ class Reconciler:
             self.record_diff(table, name, None, self._masked(record, secret_fields, secrets))
             pending = Pending(label, name)
             write = None if self.check_mode else self._queue_write(table, None, record, secrets, wanted, label,
-                                                                   record, after, creates=pending)
+                                                                   record, after, creates=pending,
+                                                                   identity=_clean(identity))
             self._note("create", table, name)
             changed = sorted(record)
             record["sys_id"] = pending  # its sys_id once the create is answered
@@ -214,15 +215,16 @@ class Reconciler:
         record["sys_id"] = Pending(label or table, name)
         return RecordState(table, "create", record, changed, ())
 
-    def absent(self, table, identity=None, current=_UNREAD, label=None, after=()):
-        """Make sure no record matches ``identity`` (or delete ``current``)."""
+    def absent(self, table, identity=None, current=_UNREAD, label=None, after=(), name=None):
+        """Make sure no record matches ``identity`` (or delete ``current``); ``name``: how ``changes`` and the
+        diff name it (default: its name)."""
         label = label or table
         if current is _UNREAD:
             current = self.find(table, identity, label=label)
         secret_fields = SECRET_FIELDS.get(table, ())
         if current is None:
             return RecordState(table, "none", None, (), secret_fields)
-        name = _record_name(current, identity or {})
+        name = name or _record_name(current, identity or {})
         self.record_diff(table, name, self._masked(current, secret_fields), None)
         write = None if self.check_mode else self._queue_delete(table, current, label, after)
         self._note("delete", table, name)
@@ -271,7 +273,8 @@ class Reconciler:
                 pending = Pending(label, str(item[key]))
                 if not self.check_mode:
                     writes.append(self._queue_write(table, None, record, {}, wanted, label, record, after,
-                                                    creates=pending))
+                                                    creates=pending,
+                                                    identity=dict(_clean(parent_values), **{key: item[key]})))
                 record["sys_id"] = pending
                 records.append(record)
                 continue
@@ -319,14 +322,16 @@ class Reconciler:
                                 after=after)
 
     # -- writing ---------------------------------------------------------------------------------------------------
-    def _queue_write(self, table, sys_id, values, secrets, wanted, label, record, after, creates=None):
-        """Queue a create (``creates``: its Pending) or update, then its secrets alone in a second write; the
-        answers are verified and folded into ``record`` (which results show) when the queue is flushed."""
+    def _queue_write(self, table, sys_id, values, secrets, wanted, label, record, after, creates=None,
+                     identity=None):
+        """Queue a create (``creates``: its Pending; ``identity``: how to find it if its answer is lost) or update,
+        then its secrets alone in a second write; the answers are verified and folded into ``record`` (which results
+        show) when the queue is flushed."""
         write = None
         if sys_id is None or values:
             written = dict(values)
             write = Write("POST" if sys_id is None else "PATCH", table, sys_id, values=written, fields=wanted,
-                          label=label, after=after, creates=creates,
+                          label=label, after=after, creates=creates, identity=identity,
                           on_answer=lambda answer: self._stored(table, written, label, record, answer))
             self.queue.append(write)
         if secrets:

@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import time
 
-from ..common.errors import OptionError, RecordError
+from ..common.errors import AccessDeniedError, OptionError, RecordError
 from ..jira import scope_check
+from ..jira import scopes as scope_catalogue
 from ..jira.client import JiraClient
 from ..jira.options import CONNECTION as JIRA_CONNECTION
-from . import attributes, connection_alias, credential, http_connection, oauth_registry, oauth_token, plan, spoke
+from . import attributes, connection_alias, credential, http_connection, lookups, oauth_registry, oauth_token, plan
+from . import spoke
 from . import tables
+from .merge import Merges
+from .query import Query
 from .reads import Reads
 from .spoke import SPOKE_ALIAS
 
@@ -54,8 +58,13 @@ ARGUMENT_SPEC = dict(JIRA_CONNECTION.argument_spec(), **{
 MODULE_KWARGS = {}
 
 CONNECTION_READ = http_connection.CONNECTION_FIELDS + [
-    "connection_alias.id", "connection_alias.parent", "credential.name", "credential.sys_class_name"]
+    "connection_alias.id", "connection_alias.parent", "credential.name", "credential.sys_class_name", "sys_created_on"]
 _CONNECTION_EXTRA = set(CONNECTION_READ) - set(http_connection.CONNECTION_FIELDS)
+
+
+def merged_name(record):
+    """How a duplicate merged away is named in ``changes`` and the diff (beside the record of its name kept)."""
+    return "%s (duplicate %s)" % (record.get("name"), record["sys_id"])
 
 
 class SubTask:
@@ -73,22 +82,41 @@ class SubTask:
 
 def run(task, sleep=time.sleep, clock=time.time):
     params = task.params
-    if params["wait_for_consent"] < 0:
-        raise OptionError("wait_for_consent must be 0 (report the browser step) or more seconds to wait.")
+    _check_options(params)
     sites = plan.plan(params["sites"], params["option"], params["name_prefix"], params["grant_type"])
     client = task.servicenow  # the instance options are checked here, before any request
     reconciler = task.reconciler()
     setup = Setup(task, params, sites, reconciler)
+    if params["state"] == "present":
+        setup.jira_offline()  # the Jira options and each site's scopes, still before any request
     setup.read()  # with the pre-flight: a problem of the instance stops here
     if params["state"] == "absent":
         return setup.teardown()
-    setup.jira_side()  # a refused token or a missing scope stops here, still before any write
+    setup.jira_side()  # a refused token, a missing Cloud ID or granted scope stops here, still before any write
+    setup.merge()
     setup.reconcile()
     if not task.check_mode:
         setup.read_back()
     if params["option"] == "oauth":
         setup.consents(sleep, clock)
     return setup.result(client)
+
+
+def _check_options(params):
+    """What the argument spec cannot say, before any request; each message names the option."""
+    if params["wait_for_consent"] < 0:
+        raise OptionError("wait_for_consent must be 0 (report the browser step) or more seconds to wait, not %s."
+                          % params["wait_for_consent"])
+    if params["wait_interval"] <= 0:
+        raise OptionError("wait_interval must be a positive number of seconds, not %s." % params["wait_interval"])
+    if params["warn_days"] < 0:
+        raise OptionError("warn_days must be 0 or more days, not %s." % params["warn_days"])
+    prefix = params["name_prefix"]
+    if not prefix.strip() or prefix != prefix.strip():
+        raise OptionError("name_prefix %r must be a word, without leading or trailing spaces (it begins every record "
+                          "name)." % prefix)
+    if params["required_scopes"] is not None:
+        scope_catalogue.expand(params["required_scopes"], option="required_scopes")
 
 
 class Setup:
@@ -116,8 +144,17 @@ class Setup:
         settings.update(given)
         return settings
 
+    def jira_offline(self):
+        """Before any request: the Jira connection options, and each OAuth site's scopes against those it needs."""
+        JiraClient.from_options(self._jira_params(), warn=self.task.warn)
+        for site in self.sites:
+            if self.oauth:
+                required = self.params["required_scopes"] or site.required_scopes
+                scope_check.run(SubTask(self.task, self._jira_params(configured_scopes=site.configured_scopes,
+                                                                     required_scopes=required)))
+
     def jira_side(self):
-        """Each site's Jira facts before the instance is touched: a refused token or a missing scope stops here."""
+        """Each site's Jira facts before the instance is written: a refused token or a missing scope stops here."""
         for site, facts in zip(self.sites, self.jira):
             if not self.oauth:
                 facts["connection_url"] = site.connection_url or site.url
@@ -130,8 +167,6 @@ class Setup:
                     facts["connection_url"] = site.connection_url or checked["connection_url"] or site.url
                 continue
             required = self.params["required_scopes"] or site.required_scopes
-            scope_check.run(SubTask(self.task, self._jira_params(configured_scopes=site.configured_scopes,
-                                                                 required_scopes=required)))
             cloud_id = site.cloud_id
             probe = site.grant_type == "client_credentials" or site.access_token
             if self.params["probe_scopes"] and probe:
@@ -158,19 +193,22 @@ class Setup:
         absent = params["state"] == "absent"
         kind = "oauth_2_0_credentials" if self.oauth else "basic_auth_credentials"
         # The child aliases of the shipped alias: one read for every site (a site's connection may sit on one).
-        first.add("children", "sys_alias", {"parent.id": shipped}, tables.SYS_ALIAS.read_fields("sys_scope.scope"))
+        first.add("children", "sys_alias", {"parent.id": shipped},
+                  tables.SYS_ALIAS.read_fields("sys_scope.scope", "sys_created_on"))
         if not absent:
             first.add("active_shipped", "http_connection", {"connection_alias.id": shipped, "active": True},
                       http_connection.CONNECTION_FIELDS)
         for site in self.sites:
             i = site.index
             if self.oauth:
-                first.extend(oauth_registry.reads(site.registry, absent=absent))
+                # The whole tree (tokens, requestor profiles) also when setting up: duplicates get merged.
+                first.extend(oauth_registry.reads(site.registry, absent=True))
                 first.add(("profile_users", i), "oauth_2_0_credentials",
                           {"oauth_entity_profile.oauth_entity.name": site.registry}, ["name", "oauth_entity_profile"])
             elif params["cleanup_previous_option"] and not absent:
                 first.extend(oauth_registry.reads(site.registry, absent=True))
-            first.add(("credential", i), kind, {"name": site.credential}, tables.CREDENTIAL_TABLES[kind].read_fields())
+            first.add(("credential", i), kind, {"name": site.credential},
+                      tables.CREDENTIAL_TABLES[kind].read_fields("sys_created_on"))
             first.add(("connection", i), "http_connection", {"name": site.connection}, CONNECTION_READ)
             if absent:
                 first.add(("credential_users", i), "sys_connection", {"credential.name": site.credential},
@@ -196,13 +234,16 @@ class Setup:
             second.add("definitions", *attributes.definitions_read([shipped_alias["sys_id"]]))
         for site in self.sites:
             i = site.index
-            connection = found[("connection", i)]
-            if len(connection) == 1:
-                second.add(("values", i), *attributes.values_read(connection[0]["sys_id"]))
-            if self.oauth and not absent:
-                creds = found[("credential", i)]
-                if len(creds) == 1:
-                    second.add(("tokens", i), *oauth_token.token_read(creds[0]["sys_id"]))
+            connections = [row["sys_id"] for row in found[("connection", i)]]
+            if connections:  # more than one: duplicates, merged or named below
+                table, _query, fields = attributes.values_read(None)
+                second.add(("values", i), table, Query().where("document", "=", attributes.CONNECTION_TABLE).where(
+                    "document_key", "IN", connections), fields)
+            creds = [row["sys_id"] for row in found[("credential", i)]]
+            if self.oauth and not absent and creds:
+                table, _query, fields = oauth_token.token_read(None)
+                second.add(("tokens", i), table, Query().where("oauth_requestor_profile.requestor_id", "IN", creds),
+                           fields)
         children = [row["sys_id"] for row in found["children"]]
         if children and not absent:
             second.add("child_definitions", *attributes.definitions_read(children))
@@ -216,7 +257,111 @@ class Setup:
             raise RecordError("The Jira spoke's connection alias %s is missing on %s." % (shipped, self.client.host),
                               hint="Install or repair the Jira spoke; snowspoke.jira.servicenow_spoke_info checks it.")
 
-    # -- 4. writes ----------------------------------------------------------------------------------------------
+    # -- 4. duplicates of concurrent runs (merge.py) -------------------------------------------------------------
+    def merge(self):
+        """Duplicates that runs at the same time made, merged before anything is reconciled: the oldest is kept,
+        the others are removed at the end of the run, once the set-up's records point at the one kept."""
+        merges = self.merges = Merges(self.client.host)
+        found = self.found
+        for site in self.sites:
+            i = site.index
+            if self.oauth:
+                name = site.registry
+                rows = found[("registry", name)]
+                ids = set(row["sys_id"] for row in rows)
+                profiles = [row for row in found[("profiles", name)] if row.get("oauth_entity") in ids]
+                users = [row for row in found[("profile_users", i)]
+                         if row.get("oauth_entity_profile") in set(row["sys_id"] for row in profiles)]
+                if all((user.get("name") or "").lower() == site.credential.lower() for user in users):
+                    desired = dict((field, value) for field, value in oauth_registry.desired_registry(
+                        self._registry_params(site)).items() if field in (
+                            "client_id", "default_grant_type", "auth_url", "token_url"))
+                    found[("registry", name)] = merges.pick("oauth_entity", "application registry", rows, desired)
+                kept = found[("registry", name)]
+                defaults = [row["sys_id"] for row in profiles if len(kept) == 1
+                            and row.get("oauth_entity") == kept[0]["sys_id"] and row.get("default") == "true"]
+                for profile in profiles:  # a credential on a merged registry's profile moves to the kept one
+                    if defaults and profile.get("oauth_entity") in merges.kept:
+                        merges.kept[profile["sys_id"]] = defaults[0]
+                rows = found[("credential", i)]
+                # An empty profile: the one it was on was merged away by another run (its reference cleared).
+                targets = set(merges.mapped(row.get("oauth_entity_profile")) for row in rows) - {"", None}
+                if len(targets) <= 1 and (not defaults or targets <= set(defaults)):
+                    found[("credential", i)] = merges.pick("oauth_2_0_credentials", "OAuth 2.0 credential", rows, {})
+            else:
+                found[("credential", i)] = merges.pick("basic_auth_credentials", "basic auth credential",
+                                                       found[("credential", i)], {"user_name": site.username})
+            by_name = [row for row in found["children"] if row["name"].lower() == site.child_alias.lower()]
+            if len(by_name) > 1:
+                kept = merges.pick("sys_alias", "child connection alias", by_name, {
+                    "type": self.shipped.get("type") or "connection",
+                    "connection_type": self.shipped.get("connection_type") or "http_connection"})
+                found["children"] = [row for row in found["children"] if row not in by_name] + kept
+            found[("connection", i)] = merges.pick(
+                "http_connection", "HTTP connection", found[("connection", i)],
+                {"connection_url": self.jira[i]["connection_url"]})
+            # The attribute values of the connection kept, and apart those of the ones merged away.
+            kept_ids = set(row["sys_id"] for row in found[("connection", i)])
+            values = found.get(("values", i)) or []
+            found[("values", i)] = [row for row in values if row.get("document_key") in kept_ids]
+            found[("merged_values", i)] = [row for row in values if row.get("document_key") in merges.kept]
+        for line in merges.lines:
+            self.task.warn(line)
+
+    def _remove_merged(self):
+        """The duplicates merged away, after every write that repoints the set-up's records to the kept ones."""
+        merges, reconciler = self.merges, self.reconciler
+        if not merges.losers:
+            return
+        after = reconciler.barrier()
+        for site in self.sites:
+            i = site.index
+            values = self.found.get(("merged_values", i)) or []
+            for loser in merges.lost("http_connection"):
+                if loser["name"].lower() != site.connection.lower():
+                    continue
+                own = [row for row in values if row.get("document_key") == loser["sys_id"]]
+                done = reconciler.absent_set(attributes.VALUES_TABLE, {}, "sys_id", current=own, after=after,
+                                             owner="%s %s" % (site.connection, loser["sys_id"]),
+                                             label="attribute value").writes
+                reconciler.absent("http_connection", current=loser, label="HTTP connection", after=after + done,
+                                  name=merged_name(loser))
+        after = reconciler.barrier()
+        for table, label, loser in merges.losers:
+            if table in ("oauth_2_0_credentials", "basic_auth_credentials"):
+                tokens = [row for site in self.sites for row in self.found.get(("tokens", site.index)) or []
+                          if row.get("oauth_requestor_profile.requestor_id") == loser["sys_id"]]
+                done = reconciler.absent_set("oauth_credential", {}, "sys_id", current=tokens, after=after,
+                                             owner=loser["sys_id"], label="OAuth token").writes if tokens else []
+                reconciler.absent(table, current=loser, label=label, after=after + done, name=merged_name(loser))
+            elif table == "sys_alias":
+                reconciler.absent(table, current=loser, label=label, after=after, name=merged_name(loser))
+        after = reconciler.barrier()
+        for site in self.sites:
+            for loser in merges.lost("oauth_entity"):
+                if loser["name"].lower() != site.registry.lower():
+                    continue
+                tree = self._registry_tree(site.registry, loser)
+                oauth_registry.absent(SubTask(self.task, {}), reconciler,
+                                      {"name": site.registry, "delete_credentials": False}, tree, after=after,
+                                      display=merged_name(loser))
+
+    def _registry_tree(self, name, registry):
+        """The found rows of one of several registries of a name (for its removal)."""
+        ids = {registry["sys_id"]}
+        profiles = [row for row in self.found[("profiles", name)] if row.get("oauth_entity") in ids]
+        profile_ids = set(row["sys_id"] for row in profiles)
+        return {("registry", name): [registry],
+                ("scopes", name): [row for row in self.found[("scopes", name)] if row.get("oauth_entity") in ids],
+                ("profiles", name): profiles,
+                ("profile_scopes", name): [row for row in self.found[("profile_scopes", name)]
+                                           if row.get("oauth_entity_profile") in profile_ids],
+                ("credentials", name): [],
+                ("tokens", name): [row for row in self.found[("tokens", name)] if row.get("peer") in ids],
+                ("requestors", name): [row for row in self.found[("requestors", name)]
+                                       if row.get("oauth_entity_profile") in profile_ids]}
+
+    # -- 5. writes ----------------------------------------------------------------------------------------------
     def _site_found(self, site, **more):
         i = site.index
         found = dict((key[0], value) for key, value in self.found.items()
@@ -308,7 +453,28 @@ class Setup:
                     profile=registry.profile)
         for site in self.sites:
             self._connection(site, shipped_definitions)
-        reconciler.flush()
+        self._remove_merged()
+        try:
+            reconciler.flush()
+        except AccessDeniedError as exc:
+            if exc.details.get("table") == "http_connection":
+                self._twin(exc)
+            raise
+
+    def _twin(self, refused):
+        """A connection the instance refused: when a connection of the same name appeared meanwhile, another run is
+        setting up this instance at the same time - say so (a rerun merges what both made), not the refusal."""
+        names = [site.connection for site in self.sites if self.work[site.index]["current_connection"] is None]
+        if not names:
+            return
+        rows = self.client.list("http_connection", Query().where("name", "IN", names), fields=["name", "sys_id"])
+        if rows:
+            raise RecordError(
+                "ServiceNow instance %s refused to create connection %s because connection %s appeared meanwhile: "
+                "another run is setting up this instance at the same time." % (
+                    self.client.host, ", ".join(repr(name) for name in names), lookups.describe(rows)),
+                hint="Run again once it is done: the set-up merges the duplicates both runs made.",
+                table="http_connection")
 
     def _registry_params(self, site):
         return {"name": site.registry, "state": "present", "client_id": site.client_id,
@@ -404,7 +570,8 @@ class Setup:
                                    "oauth_entity.redirect_url": registry.get("redirect_url"),
                                    "oauth_entity.refresh_token_lifespan": registry.get("refresh_token_lifespan")})
             consent = oauth_token.Consent(self.client.base_url, record, profile_record)
-            consent.rows = self.found.get(("tokens", site.index)) or []
+            consent.rows = [row for row in self.found.get(("tokens", site.index)) or []
+                            if row.get("oauth_requestor_profile.requestor_id") == state.sys_id]
             work["consent"] = consent
             pending.append(consent)
         waited = oauth_token.wait_for(self.task, self.client, pending, self.params["wait_for_consent"],

@@ -22,7 +22,14 @@ What the Batch API does with writes is partly undocumented, so it is relied on f
 
 from __future__ import annotations
 
-from ..common.errors import AccessDeniedError, NotFoundError, RecordError, UnexpectedContentError
+from ..common.errors import (
+    AccessDeniedError,
+    HTTPError,
+    NotFoundError,
+    RecordError,
+    TransportError,
+    UnexpectedContentError,
+)
 
 
 class Pending:
@@ -59,10 +66,11 @@ def resolved(value):
 
 class Write:
     """One write: ``method`` POST (``creates`` is the new record's Pending), PATCH or DELETE of ``target`` (a sys_id
-    or a Pending), ``values`` to send, ``fields`` to ask back; ``on_answer(record)`` verifies the answer."""
+    or a Pending), ``values`` to send, ``fields`` to ask back; ``on_answer(record)`` verifies the answer.
+    ``identity``: the fields that find the record a POST makes (to look for it when its answer is lost)."""
 
     def __init__(self, method, table, target, values=None, fields=None, label=None, after=(), creates=None,
-                 display_value_input=False, on_answer=None):
+                 display_value_input=False, on_answer=None, identity=None):
         self.method = method
         self.table = table
         self.target = target
@@ -73,13 +81,16 @@ class Write:
         self.creates = creates
         self.display_value_input = display_value_input
         self.on_answer = on_answer
+        self.identity = dict(identity or {})
         self.done = False
+        self.attempts = 0
         if creates is not None:
             creates.write = self
 
     def dependencies(self):
-        refs = [value for value in list(self.values.values()) + [self.target] if isinstance(value, Pending)]
-        return self.after + [ref.write for ref in refs if ref.write is not None]
+        refs = [value for value in list(self.values.values()) + list(self.identity.values()) + [self.target]
+                if isinstance(value, Pending)]
+        return self.after + [ref.write for ref in refs if ref.write is not None and ref.write is not self]
 
     def ready(self):
         return all(write.done for write in self.dependencies())
@@ -100,15 +111,37 @@ class Write:
         self.done = True
 
     def describe(self):
-        return "%s %s%s" % (self.method, self.table, "" if self.method == "POST" else " " + str(self.target))
+        if self.method == "POST":
+            return "the create of %s %s" % (self.label, self.creates.name if self.creates is not None else "")
+        what = "the %s of %s %s" % ("update" if self.method == "PATCH" else "delete", self.label, self.target)
+        return what + (" (its secret)" if self.display_value_input else "")
+
+
+class OutcomeUnknownError(RecordError):
+    """A write's answer was lost every time it was tried: it may have been applied."""
+
+
+# Transport failures that happened before the request reached the server: resending is safe, whatever the method.
+NOT_SENT = frozenset(("connection refused", "connect timeout", "proxy unreachable", "proxy refused",
+                      "proxy closed the connection", "proxy timeout"))
 
 
 class WriteExecutor:
-    """Sends queued writes for one ServiceNow client, round after round."""
+    """Sends queued writes for one ServiceNow client, round after round.
 
-    def __init__(self, client, batch=True):
+    A write whose answer is lost (the connection dropped or timed out after the request left, or a 5xx) is
+    recovered within the retry budget of the client's transport: an update or delete is sent again (they are
+    idempotent; a delete answered 404 has happened), and a create is first looked for by its identity - found, it
+    happened and is not sent again; not found, it is sent again. So a create is never applied twice.
+    """
+
+    def __init__(self, client, batch=True, sleep=None):
         self.client = client
         self.batch = batch  # False once the instance showed it takes no writes in a batch
+        retry = getattr(getattr(client, "transport", None), "retry", None)
+        self.retries = retry.retries if retry is not None else 4
+        self.delay = retry.delay if retry is not None else (lambda attempt: 0.0)
+        self.sleep = sleep or (retry.sleep if retry is not None else (lambda seconds: None))
 
     def run(self, writes):
         remaining = [write for write in writes if not write.done]
@@ -123,21 +156,38 @@ class WriteExecutor:
     def _send(self, writes):
         if self.batch and len(writes) > 1:
             try:
-                answers = self.client.write_many(writes)
+                outcomes = self._lost(writes, self.client.write_many)
             except (NotFoundError, AccessDeniedError, UnexpectedContentError) as exc:
                 self.client.log("Batch API not available for writes (%s); one request per write" % exc.status)
                 self.batch = False
             else:
-                self._fold(writes, answers)
+                self._fold(writes, outcomes)
                 return
-        for write in writes:
-            write.complete(self.client.write_one(write))
+        self._fold(writes, [self._lost([write], lambda one: [("ok", self.client.write_one(one[0]))])[0]
+                            for write in writes])
 
-    def _fold(self, writes, answers):
-        """Complete what the batch did; a refused item is tried alone once (some instances refuse writes in a
-        batch); an unserviced one stays queued for the next round. The first real failure raises at the end."""
+    @staticmethod
+    def _lost(writes, send):
+        """``send(writes)``'s outcomes, or, when the answer never arrived, "unknown" (it may have been applied) or
+        "unsent" (it never left) for each write."""
+        try:
+            return send(writes)
+        except TransportError as exc:
+            if not exc.details.get("retryable"):
+                raise
+            return [("unsent" if exc.details.get("reason") in NOT_SENT else "unknown", exc)] * len(writes)
+        except HTTPError as exc:
+            if exc.status is None or exc.status < 500:
+                raise
+            return [("unknown", exc)] * len(writes)
+
+    def _fold(self, writes, outcomes):
+        """Complete what was done; a refused item is tried alone once (some instances refuse writes in a batch); an
+        unserviced, unsent or lost one is tried again (a lost create first looked for). The first real failure
+        raises at the end, once the rest is folded in."""
         failure = None
-        for write, (outcome, value) in zip(writes, answers):
+        again, look_for = [], []
+        for write, (outcome, value) in zip(writes, outcomes):
             if outcome == "ok":
                 write.complete(value)
             elif outcome == "refused" and failure is None:
@@ -150,7 +200,45 @@ class WriteExecutor:
                         self.client.log("%s was refused inside a batch but not alone: one request per write from "
                                         "now on" % write.describe())
                     self.batch = False
-            elif outcome in ("refused", "failed") and failure is None:
-                failure = value
+            elif outcome in ("refused", "failed"):
+                failure = failure or value
+            elif outcome == "unserviced":
+                continue  # the instance's batch time limit: sent in the next round
+            else:
+                write.attempts += 1
+                self.client.log("%s got no answer (%s): %s" % (
+                    write.describe(), value, "looked for" if write.method == "POST" and outcome == "unknown"
+                    else "sent again"))
+                if write.attempts > self.retries:
+                    failure = failure or OutcomeUnknownError(
+                        "%s on %s got no answer in %d attempts (%s), so it may or may not have been applied." % (
+                            write.describe()[0].upper() + write.describe()[1:], self.client.host, write.attempts,
+                            value), hint="Run again: the set-up finds what was applied and completes the rest.",
+                        table=write.table)
+                elif write.method == "POST" and outcome == "unknown":
+                    look_for.append(write)
+                else:
+                    again.append(write)
+        if look_for and failure is None:
+            self._look_for(look_for)
         if failure is not None:
             raise failure
+        if again or look_for:
+            self.sleep(self.delay(max(write.attempts for write in again + look_for) - 1))
+
+    def _look_for(self, writes):
+        """Lost creates: read each by its identity. Found, it was applied (verified like an answer); not found, it
+        stays queued to be sent again."""
+        reads = [(write.table, dict((field, resolved(value)) for field, value in write.identity.items()),
+                  write.fields, None) for write in writes]
+        for write, rows in zip(writes, self.client.list_many(reads)):
+            if len(rows) == 1:
+                self.client.log("%s was applied although its answer was lost: not sent again" % write.describe())
+                write.complete(rows[0])
+            elif len(rows) > 1:
+                raise RecordError(
+                    "%d %s records now match %s on %s after %s lost its answer: %s." % (
+                        len(rows), write.label, write.identity, self.client.host, write.describe(),
+                        ", ".join(row.get("sys_id", "?") for row in rows)),
+                    hint="Another run may be setting up the same instance: run again once it is done.",
+                    table=write.table)
