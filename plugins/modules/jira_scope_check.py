@@ -12,7 +12,7 @@ version_added: 0.1.0
 author:
   - snowspoke developers (@snowspoke)
 description:
-  - Checks, without changing anything, what the seed procedure leaves to the administrator's eyes on the Jira side.
+  - Checks, without changing anything, what ServiceNow's documented set-up procedure leaves to the administrator's eyes on the Jira side.
   - Offline (no credentials) - O(configured_scopes), for example what a ServiceNow application registry holds,
     against O(required_scopes) - the missing, extra and unknown (misspelt) scopes, each unknown one with the
     nearest valid scope.
@@ -45,13 +45,13 @@ options:
     description:
       - The scopes the spoke needs - a preset name, a space-separated scope string, or a list of scopes and preset
         names (for example V([issues, sprints, offline_access])).
-      - Presets - V(seed) (the 14 entity scopes of ServiceNow's set-up procedure), V(servicenow_default)
-        (ServiceNow's current default scope string - the seed's plus C(manage:jira-data-provider), which no Jira
+      - Presets - V(documented) (the 14 entity scopes of ServiceNow's documented set-up procedure; V(seed) is its earlier name), V(servicenow_default)
+        (ServiceNow's current default scope string - the documented list plus C(manage:jira-data-provider), which no Jira
         specification lists, C(read:me) and C(read:account)), and one per spoke action group - V(issues),
         V(projects), V(search), V(sprints), V(boards), V(webhooks), V(users), V(admin).
       - They also decide which probe failures are problems.
     type: raw
-    default: seed
+    default: documented
   probes:
     description:
       - Run one read-only probe per scope group (projects, issue search, boards, sprints). The identity and
@@ -96,7 +96,7 @@ EXAMPLES = r"""
 - name: Offline - does the registry ask for what the spoke needs?
   snowspoke.jira.jira_scope_check:
     configured_scopes: "{{ registry.scopes }}"
-    required_scopes: seed
+    required_scopes: documented
 
 - name: A basic-auth connection (Option 1) - token, account, permissions, probes
   snowspoke.jira.jira_scope_check:
@@ -110,11 +110,11 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "Connection URL: {{ jira_check.connection_url }} ({{ jira_check.token_kind }})"
 
-- name: An OAuth access token against the seed's scopes, report only
+- name: An OAuth access token against the documented scopes, report only
   snowspoke.jira.jira_scope_check:
     jira_url: https://acme.atlassian.net
     access_token: "{{ atlassian_access_token }}"
-    required_scopes: seed
+    required_scopes: documented
     fail_on_problems: false
   register: oauth_check
 

@@ -14,9 +14,9 @@ author:
 description:
   - Manages a credential of one of three types, each in its own table (the record is created in that table, not
     in the parent C(discovery_credentials)).
-  - V(basic_auth_credentials), the seed's Option 1 - the Atlassian account e-mail and an API token.
+  - V(basic_auth_credentials), Option 1 of ServiceNow's documented procedure - the Atlassian account e-mail and an API token.
   - V(api_key_credentials) - an API key.
-  - V(oauth_2_0_credentials), the seed's Option 2 - tied to an OAuth entity profile, given by name or sys_id, or as
+  - V(oauth_2_0_credentials), Option 2 of ServiceNow's documented procedure - tied to an OAuth entity profile, given by name or sys_id, or as
     the default profile of an application registry.
   - Identity is O(type) + O(name). Secrets are write-only - sent with C(sysparm_input_display_value=true), never
     compared, returned or shown, and sent again only per O(update_secret).

@@ -15,7 +15,7 @@ description:
   - Manages an C(http_connection) record on a connection alias, with its credential, connection URL and
     attribute values (for Jira Cloud C(api_version) and C(server_type)).
   - With C(server_type) V(cloud) (the default) the connection URL must be a Jira Cloud URL - the site,
-    C(https://<site>.atlassian.net) (basic auth with a classic API token, the seed's Option 1), or the API gateway,
+    C(https://<site>.atlassian.net) (basic auth with a classic API token, Option 1 of ServiceNow's documented procedure), or the API gateway,
     C(https://api.atlassian.com/ex/jira/<Cloud ID>) (OAuth, and scoped API tokens).
   - An alias without multiple connections allows one active connection. A second active connection fails,
     naming the one in the way, unless O(deactivate_others=true).

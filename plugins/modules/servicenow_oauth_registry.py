@@ -63,7 +63,7 @@ options:
   grant_type:
     description:
       - The registry's default grant type.
-      - V(authorization_code) for the seed's 3LO set-up (one browser step, "Get OAuth Token").
+      - V(authorization_code) for the documented 3LO set-up (one browser step, "Get OAuth Token").
       - V(client_credentials) for an Atlassian service account (no browser step).
     type: str
     choices: [authorization_code, client_credentials]
@@ -110,7 +110,7 @@ options:
     type: str
   scopes:
     description:
-      - The OAuth scopes, one entity-scope record per scope (the seed's way), for example C(read:jira-work).
+      - The OAuth scopes, one entity-scope record per scope (the documented way), for example C(read:jira-work).
       - Not managed when neither O(scopes) nor O(scope_groups) is given.
       - Include C(offline_access) for the authorization code grant, or Atlassian gives no refresh token.
     type: list
@@ -146,7 +146,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Application registry for Jira Cloud (the seed's Option 2)
+- name: Application registry for Jira Cloud (Option 2 of ServiceNow's documented procedure)
   snowspoke.jira.servicenow_oauth_registry:
     instance:
       host: dev123

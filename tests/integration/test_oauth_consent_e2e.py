@@ -54,7 +54,7 @@ def test_get_oauth_token_end_to_end(ansible, emulator, instance, request):
             "attributes": {"api_version": "2", "server_type": "cloud"}}},
         {"name": "offline scope check", "snowspoke.jira.jira_scope_check": {
             "configured_scopes": "{{ registry.scopes | map(attribute='scope') | list }}",
-            "required_scopes": "seed"}, "register": "offline"},
+            "required_scopes": "documented"}, "register": "offline"},
         {"name": "before consent", "snowspoke.jira.servicenow_oauth_token_info": {"credential": CREDENTIAL}},
     ]
     first = ansible(play(setup, instance=instance), extra_vars=secrets, verbosity=3).assert_ok()

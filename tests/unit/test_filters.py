@@ -24,12 +24,12 @@ def test_plan_oauth_defaults_follow_the_grant():
         {"url": "https://a.atlassian.net"},
         {"url": "https://b.atlassian.net", "grant_type": "client_credentials", "registry_name": "Mine"}],
         "oauth", prefix="JS")
-    assert code["registry"] == "JS a OAuth registry" and code["scopes"] == list(scopes.PRESETS["seed"])
-    assert code["scope_groups"] is None and code["required_scopes"] == list(scopes.PRESETS["seed"])
+    assert code["registry"] == "JS a OAuth registry" and code["scopes"] == list(scopes.PRESETS["documented"])
+    assert code["scope_groups"] is None and code["required_scopes"] == list(scopes.PRESETS["documented"])
     assert service["registry"] == "Mine" and service["scopes"] is None
-    assert service["scope_groups"] == {"Classic": list(scopes.SEED_CLASSIC), "Granular": list(scopes.SEED_GRANULAR)}
+    assert service["scope_groups"] == {"Classic": list(scopes.DOCUMENTED_CLASSIC), "Granular": list(scopes.DOCUMENTED_GRANULAR)}
     assert "offline_access" not in service["required_scopes"]
-    assert sorted(service["configured_scopes"]) == sorted(scopes.SEED_CLASSIC + scopes.SEED_GRANULAR)
+    assert sorted(service["configured_scopes"]) == sorted(scopes.DOCUMENTED_CLASSIC + scopes.DOCUMENTED_GRANULAR)
 
 
 @pytest.mark.parametrize("sites,fragment", [

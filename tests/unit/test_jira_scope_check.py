@@ -47,7 +47,7 @@ def _acme(cloud, admin=True):
 
 # -- offline ----------------------------------------------------------------------------------------------------
 def test_offline_compares_configured_with_required(check):
-    configured = list(scopes.PRESETS["seed"]) + ["read:me"]
+    configured = list(scopes.PRESETS["documented"]) + ["read:me"]
     configured.remove("write:sprint:jira-software")
     result, task = check(configured_scopes=configured)
     assert result["mode"] == "offline" and result["token_kind"] is None

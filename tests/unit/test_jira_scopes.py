@@ -42,12 +42,12 @@ def test_catalogue_sizes_and_shapes():
 
 
 def test_seed_preset_is_the_seed_entity_scope_list():
-    assert sorted(scopes.PRESETS["seed"]) == sorted(SEED_ENTITY_SCOPES)
-    assert len(scopes.PRESETS["seed"]) == 14
+    assert sorted(scopes.PRESETS["documented"]) == sorted(SEED_ENTITY_SCOPES)
+    assert len(scopes.PRESETS["documented"]) == 14
 
 
 def test_servicenow_default_adds_three_scopes_and_marks_the_unconfirmed_one():
-    added = [name for name in scopes.PRESETS["servicenow_default"] if name not in scopes.PRESETS["seed"]]
+    added = [name for name in scopes.PRESETS["servicenow_default"] if name not in scopes.PRESETS["documented"]]
     assert added == ["manage:jira-data-provider", "read:me", "read:account"]
     assert scopes.UNCONFIRMED_SCOPES == ("manage:jira-data-provider",)
     assert "manage:jira-data-provider" not in scope_catalogue.PLATFORM_SCOPES
@@ -62,7 +62,7 @@ def test_every_preset_names_valid_scopes_and_groups_cover_the_seed():
         assert members and all(scopes.is_valid(member) for member in members), name
         assert len(set(members)) == len(members), name
     union = set(member for members in scopes.GROUP_PRESETS.values() for member in members)
-    assert union == set(scopes.PRESETS["seed"]) - {"offline_access"}
+    assert union == set(scopes.PRESETS["documented"]) - {"offline_access"}
     assert {"read:sprint:jira-software", "write:sprint:jira-software", "delete:sprint:jira-software",
             "read:board-scope:jira-software", "read:project:jira"} <= set(scopes.PRESETS["sprints"])
 
@@ -92,7 +92,7 @@ def test_suggest_the_nearest_valid_scope(typo, nearest):
 
 
 def test_expand_presets_strings_and_lists():
-    assert scopes.expand("seed") == (list(scopes.PRESETS["seed"]), ["seed"])
+    assert scopes.expand("seed") == scopes.expand("documented") == (list(scopes.PRESETS["documented"]), ["documented"])
     names, presets = scopes.expand(["issues", "sprints", "offline_access"])
     assert presets == ["issues", "sprints"]
     assert names[:2] == ["read:jira-work", "write:jira-work"] and names[-1] == "offline_access"

@@ -26,7 +26,7 @@ from .options import auth_mode
 
 ARGUMENT_SPEC = {
     "configured_scopes": {"type": "list", "elements": "str"},
-    "required_scopes": {"type": "raw", "default": "seed"},
+    "required_scopes": {"type": "raw", "default": "documented"},
     "probes": {"type": "bool", "default": True},
     "connection_url": {"type": "str"},
     "fail_on_problems": {"type": "bool", "default": True},

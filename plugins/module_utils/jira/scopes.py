@@ -4,7 +4,7 @@
 """The Jira OAuth 2.0 scope catalogue, the named presets, and the comparison of scope lists.
 
 The scope names come from Atlassian's OpenAPI specs (``scope_catalogue.py``, generated); the presets are what the
-ServiceNow Jira spoke needs: the seed procedure's list, ServiceNow's current default list, and one list per spoke
+ServiceNow Jira spoke needs: the list of ServiceNow's documented set-up procedure, ServiceNow's current default list, and one list per spoke
 action group. ``classify()`` compares what is configured (a ServiceNow registry's entity scopes, an Atlassian
 app's permissions, the scopes a token was granted) with what is required, and names the typos.
 """
@@ -27,13 +27,13 @@ CLASSIC_SCOPES = tuple(sorted(name for name in PLATFORM_SCOPES if name.count(":"
 ALL_SCOPES = frozenset(PLATFORM_SCOPES) | frozenset(SOFTWARE_SCOPES) | frozenset(IDENTITY_SCOPES) | frozenset(
     UNCONFIRMED_SCOPES)
 
-SEED_CLASSIC = ("manage:jira-configuration", "manage:jira-project", "manage:jira-webhook", "read:jira-work",
+DOCUMENTED_CLASSIC = ("manage:jira-configuration", "manage:jira-project", "manage:jira-webhook", "read:jira-work",
                 "read:jira-user", "write:jira-work")
-SEED_GRANULAR = ("delete:sprint:jira-software", "read:issue-details:jira", "read:jql:jira", "read:sprint:jira-software",
+DOCUMENTED_GRANULAR = ("delete:sprint:jira-software", "read:issue-details:jira", "read:jql:jira", "read:sprint:jira-software",
                  "write:sprint:jira-software", "read:board-scope:jira-software", "read:project:jira")
 
 # Per spoke action group, from the operations' x-atlassian-oauth2-scopes (platform spec) and security (Software
-# spec): the classic scope where the platform offers one, the granular ones where the seed uses them.
+# spec): the classic scope where the platform offers one, the granular ones where the documented procedure uses them.
 GROUP_PRESETS = {
     # createIssue, editIssue, doTransition, addComment need write:jira-work; getIssue, getTransitions read:jira-work.
     "issues": ("read:jira-work", "write:jira-work"),
@@ -55,11 +55,20 @@ GROUP_PRESETS = {
 }
 
 PRESETS = dict(GROUP_PRESETS)
-# The seed procedure's OAuth entity scopes: classic + granular + offline_access (14).
-PRESETS["seed"] = SEED_CLASSIC + SEED_GRANULAR + (OFFLINE_ACCESS,)
-# ServiceNow's current default 3LO scope string: the seed's plus manage:jira-data-provider (unconfirmed), read:me
+# The OAuth entity scopes of ServiceNow's documented set-up procedure: classic + granular + offline_access (14).
+PRESETS["documented"] = DOCUMENTED_CLASSIC + DOCUMENTED_GRANULAR + (OFFLINE_ACCESS,)
+# ServiceNow's current default 3LO scope string: the documented list plus manage:jira-data-provider (unconfirmed), read:me
 # and read:account.
-PRESETS["servicenow_default"] = PRESETS["seed"] + UNCONFIRMED_SCOPES + ("read:me", "read:account")
+PRESETS["servicenow_default"] = PRESETS["documented"] + UNCONFIRMED_SCOPES + ("read:me", "read:account")
+
+
+# Earlier names of presets, still accepted (not listed in hints).
+PRESET_ALIASES = {"seed": "documented"}
+
+
+def preset(name):
+    """The preset's scopes for a preset name or an accepted earlier name, else None."""
+    return PRESETS.get(PRESET_ALIASES.get(name, name))
 
 
 def is_valid(scope):
@@ -91,13 +100,14 @@ def expand(value, option="required_scopes"):
     scopes and preset names (``[issues, sprints, offline_access]``)."""
     if value is None:
         return [], []
-    if isinstance(value, str) and value.strip() in PRESETS:
-        return list(PRESETS[value.strip()]), [value.strip()]
+    if isinstance(value, str) and preset(value.strip()) is not None:
+        name = PRESET_ALIASES.get(value.strip(), value.strip())
+        return list(PRESETS[name]), [name]
     names, presets = [], []
     for item in normalize(value):
-        if item in PRESETS:
-            presets.append(item)
-            members = PRESETS[item]
+        if preset(item) is not None:
+            presets.append(PRESET_ALIASES.get(item, item))
+            members = preset(item)
         elif ":" not in item and item not in ALL_SCOPES and suggest(item, PRESETS) is not None:
             raise OptionError("%s: %r is neither a scope nor a preset (did you mean %r?)." % (
                 option, item, suggest(item, PRESETS)), hint="Presets: %s." % ", ".join(sorted(PRESETS)))

@@ -122,8 +122,8 @@ class Site:
             self._check_catalogue([name for members in flat.values() for name in members])
             return None, flat
         if self.grant_type == "authorization_code":
-            return list(catalogue.PRESETS["seed"]), None
-        return None, {"Classic": list(catalogue.SEED_CLASSIC), "Granular": list(catalogue.SEED_GRANULAR)}
+            return list(catalogue.PRESETS["documented"]), None
+        return None, {"Classic": list(catalogue.DOCUMENTED_CLASSIC), "Granular": list(catalogue.DOCUMENTED_GRANULAR)}
 
     def _check_catalogue(self, names):
         unknown = catalogue.unknown(names)
@@ -143,8 +143,8 @@ class Site:
         """The documented list for the grant (the client credentials grant gets no refresh token: no
         offline_access)."""
         if self.grant_type == "authorization_code":
-            return list(catalogue.PRESETS["seed"])
-        return [scope for scope in catalogue.PRESETS["seed"] if scope != catalogue.OFFLINE_ACCESS]
+            return list(catalogue.PRESETS["documented"])
+        return [scope for scope in catalogue.PRESETS["documented"] if scope != catalogue.OFFLINE_ACCESS]
 
     def describe(self):
         """The plan of this site, as the spoke_plan filter shows it (no secret)."""

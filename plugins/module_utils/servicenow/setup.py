@@ -139,7 +139,7 @@ class Setup:
         settings = dict((name, self.params.get(name)) for name in JIRA_CONNECTION.argument_spec())
         for name in ("jira_url", "username", "api_token", "access_token", "client_id", "client_secret"):
             settings[name] = None  # never from JIRA_* variables: each site's own credentials only
-        settings.update(configured_scopes=None, required_scopes="seed", probes=True, connection_url=None,
+        settings.update(configured_scopes=None, required_scopes="documented", probes=True, connection_url=None,
                         fail_on_problems=True)
         settings.update(given)
         return settings
