@@ -37,7 +37,9 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: C(instance), C(option), C(state), C(check_mode), C(connections), C(changes), C(browser_step_pending),
-    C(token_health) and, when the run failed, C(failed) (its message).
+    C(token_health) (per site - the refresh token's status, or the API token's expiry where it is given), with
+    O(snowspoke.jira.servicenow_jira_spoke#module:rotate) C(rotated) (the secrets written) and, when the run failed,
+    C(failed) (its message).
   type: dict
 """
 
@@ -47,6 +49,18 @@ def _connection_line(site):
     alias = site.get("alias") or {}
     where = "shipped alias %s" % alias.get("id") if alias.get("shipped") else "child alias %s" % alias.get("name")
     return "%s -> %s (%s)" % (connection.get("name"), connection.get("connection_url"), where)
+
+
+def _token_health(site):
+    """The refresh token's status (OAuth) or the API token's expiry (basic, where ``api_token_expires`` is given)."""
+    if site.get("consent"):
+        return (site["consent"].get("health") or {}).get("status")
+    expiry = (site.get("jira") or {}).get("api_token_expiry")
+    if expiry:
+        if expiry["status"] == "expired":
+            return "API token expired on %s" % expiry["expires"]
+        return "API token %s, expires on %s (in %d days)" % (expiry["status"], expiry["expires"], expiry["days_left"])
+    return None
 
 
 def summary(result, instance=None):
@@ -60,9 +74,10 @@ def summary(result, instance=None):
         "connections": [_connection_line(site) for site in sites if site.get("connection")],
         "changes": drift(result),
         "browser_step_pending": list(result.get("pending") or []),
-        "token_health": dict((site["name"], (site.get("consent") or {}).get("health", {}).get("status"))
-                             for site in sites if site.get("consent")),
+        "token_health": dict((site["name"], _token_health(site)) for site in sites if _token_health(site)),
     }
+    if result.get("rotate"):
+        lines["rotated"] = list(result.get("rotated") or [])
     if result.get("failed"):
         lines["failed"] = result.get("msg")
     return lines

@@ -103,7 +103,10 @@ options:
           Not given, a site keeps the alias its connection is on.
         type: raw
       api_token_expires:
-        description: The date the API token expires (for the audit's warning; not sent anywhere).
+        description:
+          - O(option=basic) - the date the API token expires, C(YYYY-MM-DD) as Atlassian's API tokens page shows it
+            (never sent anywhere). Within O(warn_days) of it, or past it, every run warns (rotate with
+            C(playbooks/rotate.yml)).
         type: raw
   state:
     description: V(present) sets up every site; V(absent) removes exactly what the set-up made (never the shipped
@@ -159,7 +162,8 @@ options:
     type: float
     default: 5.0
   warn_days:
-    description: Warn this many days before Atlassian's refresh token limits (90 days unused, 365 in all).
+    description: Warn this many days before Atlassian's refresh token limits (90 days unused, 365 in all) and before
+      a site's O(sites[].api_token_expires).
     type: int
     default: 14
   required_scopes:
@@ -168,6 +172,23 @@ options:
         list. Default - the documented list for the site's grant (without C(offline_access) for the client
         credentials grant, which gets no refresh token).
     type: raw
+  rotate:
+    description:
+      - Rotate - write each site's secret (API token, or client secret) into the set-up that exists, and nothing
+        else. Every new secret is checked against Atlassian first (an API token by logging in with it, a client
+        credentials secret by a token exchange); when a check fails, or the set-up differs from the inventory in
+        anything but its secrets, nothing is written on the instance and the task fails saying why.
+      - A 3LO (authorization code) client secret cannot be checked - see O(rotate_unchecked).
+    type: bool
+    default: false
+  rotate_unchecked:
+    description:
+      - With O(rotate) - write 3LO client secrets although nothing can check them. Atlassian uses a client secret only
+        in a token exchange, which needs a browser consent or a refresh token, and the connection's refresh token is
+        ServiceNow's (refreshing it elsewhere would break ServiceNow's copy). The audit's token health then shows
+        whether ServiceNow's next refresh works.
+    type: bool
+    default: false
   shipped_alias:
     description: The id of the alias the Jira spoke ships.
     type: str
@@ -218,7 +239,9 @@ sites:
     - Per site - C(name), C(url), C(alias) (C(shipped), C(id), C(name)), C(connection) (with its C(attributes)),
       C(credential), C(registry) (O(option=oauth)), C(consent) (the browser step, as
       M(snowspoke.jira.servicenow_oauth_token_info) returns it; V(null) in check mode for a credential still to be
-      made), C(jira) (what the Jira side showed - C(connection_url), C(cloud_id), C(token_kind), C(account)).
+      made), C(jira) (what the Jira side showed - C(connection_url), C(cloud_id), C(token_kind), C(account), and
+      C(api_token_expiry) with C(expires), C(days_left) and C(status) V(valid), V(expiring) or V(expired) where
+      O(sites[].api_token_expires) is given), C(rotated) (with O(rotate) - what was written).
   returned: always
   type: list
   elements: dict
@@ -227,6 +250,17 @@ pending:
   returned: always
   type: list
   elements: str
+rotated:
+  description: With O(rotate) - each secret written (in check mode - that would be), for example
+    C(API token of credential 'Jira acme basic credential'). Never values.
+  returned: when O(rotate)
+  type: list
+  elements: str
+  sample: ["API token of credential 'Jira acme basic credential'"]
+rotate:
+  description: Whether the run was a rotation.
+  returned: always
+  type: bool
 preflight:
   description: The pre-flight facts, as M(snowspoke.jira.servicenow_spoke_info) returns them (V(null) without
     O(preflight)).

@@ -11,6 +11,7 @@ is not a UUID or a misspelt scope is refused naming the site and the field.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from ..common.errors import OptionError
@@ -85,6 +86,7 @@ class Site:
         if option == "basic":
             self.username = _text(given, "username", self.where, required=credentials)
             self.api_token = _text(given, "api_token", self.where, required=credentials)
+            self.api_token_expires = _date(given, "api_token_expires", self.where)
             self._refuse(("client_id", "client_secret", "scopes", "scope_groups", "grant_type", "access_token"))
         else:
             self.grant_type = _text(given, "grant_type", self.where, required=False) or grant_type
@@ -94,7 +96,8 @@ class Site:
             self.client_id = _text(given, "client_id", self.where, required=credentials)
             self.client_secret = _text(given, "client_secret", self.where, required=credentials)
             self.access_token = _text(given, "access_token", self.where, required=False)
-            self._refuse(("username", "api_token"))
+            self.api_token_expires = None
+            self._refuse(("username", "api_token", "api_token_expires"))
             self.scopes, self.scope_groups = self._scopes()
 
     def _refuse(self, keys):
@@ -187,6 +190,24 @@ def plan(sites, option, prefix="Jira", grant_type="authorization_code", credenti
             seen[key] = site.where
         planned.append(site)
     return planned
+
+
+def _date(given, key, where):
+    """An optional date: ``YYYY-MM-DD`` (YAML may already have made it a date), else OptionError."""
+    value = given.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise OptionError("%s: %s %r is not a date: give it as YYYY-MM-DD (the expiry date Atlassian shows on the API "
+                      "tokens page)." % (where, key, value))
 
 
 def _text(given, key, where, required=True):

@@ -119,6 +119,8 @@ class Reconciler:
         self.after = {}
         self.changes = []
         self.changed = False
+        # Called with ``changes`` before every flush (check mode too); raises to stop what must not be written.
+        self.guard = None
 
     def _note(self, action, table, name, **details):
         """One entry of the ``changes`` result: what changed (or would, in check mode), never values."""
@@ -355,6 +357,8 @@ class Reconciler:
 
     def flush(self):
         """Send the queued writes (nothing in check mode); verification errors raise from here."""
+        if self.guard is not None:
+            self.guard(self.changes)
         if self.check_mode or not self.queue:
             self.queue = []
             return

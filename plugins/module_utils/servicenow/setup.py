@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import time
 
-from ..common.errors import AccessDeniedError, OptionError, RecordError
+from ..common.errors import AccessDeniedError, OptionError, RecordError, SnowspokeError
 from ..jira import scope_check
 from ..jira import scopes as scope_catalogue
 from ..jira.client import JiraClient
 from ..jira.options import CONNECTION as JIRA_CONNECTION
 from . import attributes, connection_alias, credential, http_connection, lookups, oauth_registry, oauth_token, plan
-from . import spoke
+from . import rotation, spoke
 from . import tables
 from .merge import Merges
 from .query import Query
+from .records import change_key
 from .reads import Reads
 from .spoke import SPOKE_ALIAS
 
@@ -54,6 +55,8 @@ ARGUMENT_SPEC = dict(JIRA_CONNECTION.argument_spec(), **{
     "warn_days": {"type": "int", "default": 14},
     "shipped_alias": {"type": "str", "default": SPOKE_ALIAS},
     "required_scopes": {"type": "raw"},
+    "rotate": {"type": "bool", "default": False},
+    "rotate_unchecked": {"type": "bool", "default": False},
 })
 MODULE_KWARGS = {}
 
@@ -80,15 +83,20 @@ class SubTask:
         self.progress = task.progress
 
 
-def run(task, sleep=time.sleep, clock=time.time):
+def run(task, sleep=time.sleep, clock=time.time, today=rotation.today):
     params = task.params
     _check_options(params)
+    if params["rotate"]:
+        params = dict(params, update_secret="always")
     sites = plan.plan(params["sites"], params["option"], params["name_prefix"], params["grant_type"])
     client = task.servicenow  # the instance options are checked here, before any request
+    rotation.refuse_unchecked(sites, params, client.host)
     reconciler = task.reconciler()
+    if params["rotate"]:
+        reconciler.guard = lambda changes: rotation.guard(changes, client.host)
     setup = Setup(task, params, sites, reconciler)
     if params["state"] == "present":
-        setup.jira_offline()  # the Jira options and each site's scopes, still before any request
+        setup.jira_offline(today())  # the Jira options, scopes and token expiry, still before any request
     setup.read()  # with the pre-flight: a problem of the instance stops here
     if params["state"] == "absent":
         return setup.teardown()
@@ -117,6 +125,7 @@ def _check_options(params):
                           "name)." % prefix)
     if params["required_scopes"] is not None:
         scope_catalogue.expand(params["required_scopes"], option="required_scopes")
+    rotation.check_options(params)
 
 
 class Setup:
@@ -144,10 +153,17 @@ class Setup:
         settings.update(given)
         return settings
 
-    def jira_offline(self):
-        """Before any request: the Jira connection options, and each OAuth site's scopes against those it needs."""
+    def jira_offline(self, today):
+        """Before any request: the Jira connection options, each OAuth site's scopes against those it needs, and
+        each API token's expiry date where one is given."""
         JiraClient.from_options(self._jira_params(), warn=self.task.warn)
-        for site in self.sites:
+        for site, facts in zip(self.sites, self.jira):
+            found = rotation.expiry(site, today, self.params["warn_days"])
+            if found is not None:
+                facts["api_token_expiry"] = found
+                warning = rotation.expiry_warning(site, found, self.client.host)
+                if warning:
+                    self.task.warn(warning)
             if self.oauth:
                 required = self.params["required_scopes"] or site.required_scopes
                 scope_check.run(SubTask(self.task, self._jira_params(configured_scopes=site.configured_scopes,
@@ -156,30 +172,38 @@ class Setup:
     def jira_side(self):
         """Each site's Jira facts before the instance is written: a refused token or a missing scope stops here."""
         for site, facts in zip(self.sites, self.jira):
-            if not self.oauth:
-                facts["connection_url"] = site.connection_url or site.url
-                if self.params["check_token"]:
-                    checked = scope_check.run(SubTask(self.task, self._jira_params(
-                        jira_url=site.url, username=site.username, api_token=site.api_token,
-                        connection_url=site.connection_url)))
-                    facts.update(token_kind=checked["token_kind"], account=checked["account"],
-                                 cloud_id=checked["cloud_id"])
-                    facts["connection_url"] = site.connection_url or checked["connection_url"] or site.url
-                continue
-            required = self.params["required_scopes"] or site.required_scopes
-            cloud_id = site.cloud_id
-            probe = site.grant_type == "client_credentials" or site.access_token
-            if self.params["probe_scopes"] and probe:
-                credentials = {"client_id": site.client_id, "client_secret": site.client_secret} \
-                    if site.grant_type == "client_credentials" else {"access_token": site.access_token}
+            try:
+                self._jira_site(site, facts)
+            except SnowspokeError as exc:
+                if self.params["rotate"]:
+                    raise rotation.refused(exc, site, self.client.host)
+                raise
+
+    def _jira_site(self, site, facts):
+        if not self.oauth:
+            facts["connection_url"] = site.connection_url or site.url
+            if self.params["check_token"]:
                 checked = scope_check.run(SubTask(self.task, self._jira_params(
-                    jira_url=site.url, required_scopes=required, **credentials)))
-                facts.update(granted_scopes=checked.get("granted_scopes"))
-                cloud_id = cloud_id or checked.get("cloud_id")
-            if not cloud_id and not site.connection_url:
-                cloud_id = JiraClient.from_options(self._jira_params(), log=self.task.log).tenant_info(site.url)
-            facts["cloud_id"] = cloud_id
-            facts["connection_url"] = site.connection_url or "https://api.atlassian.com/ex/jira/%s" % cloud_id
+                    jira_url=site.url, username=site.username, api_token=site.api_token,
+                    connection_url=site.connection_url)))
+                facts.update(token_kind=checked["token_kind"], account=checked["account"],
+                             cloud_id=checked["cloud_id"])
+                facts["connection_url"] = site.connection_url or checked["connection_url"] or site.url
+            return
+        required = self.params["required_scopes"] or site.required_scopes
+        cloud_id = site.cloud_id
+        probe = site.grant_type == "client_credentials" or site.access_token
+        if self.params["probe_scopes"] and probe:
+            credentials = {"client_id": site.client_id, "client_secret": site.client_secret} \
+                if site.grant_type == "client_credentials" else {"access_token": site.access_token}
+            checked = scope_check.run(SubTask(self.task, self._jira_params(
+                jira_url=site.url, required_scopes=required, **credentials)))
+            facts.update(granted_scopes=checked.get("granted_scopes"))
+            cloud_id = cloud_id or checked.get("cloud_id")
+        if not cloud_id and not site.connection_url:
+            cloud_id = JiraClient.from_options(self._jira_params(), log=self.task.log).tenant_info(site.url)
+        facts["cloud_id"] = cloud_id
+        facts["connection_url"] = site.connection_url or "https://api.atlassian.com/ex/jira/%s" % cloud_id
 
     # -- 2. reads -----------------------------------------------------------------------------------------------
     def read(self):
@@ -622,11 +646,12 @@ class Setup:
 
     def _facts(self):
         return {"option": self.params["option"], "state": self.params["state"], "check_mode": self.task.check_mode,
-                "preflight": self.preflight}
+                "rotate": self.params["rotate"], "preflight": self.preflight}
 
     # -- the result ---------------------------------------------------------------------------------------------
     def result(self, client):
         sites, pending = [], []
+        rotated = rotation.rotated(self.reconciler.changes) if self.params["rotate"] else {}
         for site in self.sites:
             work = self.work[site.index]
             connection = http_connection.result(self.reconciler, work["connection"])["connection"]
@@ -637,6 +662,9 @@ class Setup:
                 "connection": connection, "credential": dict(work["credential"].record or {},
                                                              type=self._credential_params(site)["type"]),
                 "jira": self.jira[site.index]}
+            if self.params["rotate"]:
+                owned = (change_key(entry["credential"]["type"], site.credential), change_key("oauth_entity", site.registry))
+                entry["rotated"] = [text for key, text in rotated.items() if key in owned]
             if self.oauth:
                 registry = work["registry"]
                 entry["registry"] = oauth_registry.result(self.reconciler, registry)["registry"]
@@ -647,5 +675,6 @@ class Setup:
                 elif report is None:
                     pending.append("Once the records exist: the \"Get OAuth Token\" step of credential %r." % site.credential)
             sites.append(entry)
+        more = {"rotated": sorted(rotated.values())} if self.params["rotate"] else {}
         return dict(self._facts(), changed=self.reconciler.changed, sites=sites, pending=pending,
-                    diff=self.reconciler.diff())
+                    diff=self.reconciler.diff(), **more)
