@@ -80,6 +80,9 @@ def test_consent_url_consent_and_waiting(ansible, instance, emulator):
     assert "within 1 s" in timeout["msg"] and "'second'" in timeout["msg"]
     [second] = instance.records("oauth_2_0_credentials", "name=second")
     assert "oauth_initiator.do" in timeout["msg"] and second["sys_id"] in timeout["msg"]
+    # What Atlassian's refusal would have meant (ServiceNow keeps no record of it), with the callback URL to check.
+    assert "the app's callback URL must be %s/oauth_redirect.do" % instance.url in timeout["msg"]
+    assert "\"invalid_scope\"" in timeout["msg"]
     second_profile = instance.records("oauth_entity_profile", "default=true^oauth_entity.name=Jira OAuth 2")[0]
     assert timeout["consent_url"].endswith("oauth_provider_profile=%s&response_type=code" % second_profile["sys_id"])
     assert not any(path.endswith("oauth_credential") for _method, path in setup_writes)

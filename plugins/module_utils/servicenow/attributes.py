@@ -82,6 +82,18 @@ def reconcile(reconciler, connection_ref, known, desired, current, purge=False, 
     return state
 
 
+def remove_all(reconciler, connection_sys_id, current, definitions=(), owner=None):
+    """Queue the deletes of a connection's attribute values (``current``), named by attribute where one of
+    ``definitions`` (var_dictionary rows) says; the SetState."""
+    names = dict((row.get("sys_id"), row.get("element")) for row in definitions or () if row.get("element"))
+    state = reconciler.absent_set(VALUES_TABLE, {"document": CONNECTION_TABLE, "document_key": connection_sys_id},
+                                  "variable", label="attribute value", current=current, owner=owner,
+                                  describe=lambda key: names.get(str(key), str(key)))
+    if state.changed:
+        _name_diff(reconciler, owner, names)
+    return state
+
+
 def _name_diff(reconciler, owner, names):
     """Show attribute names, not definition sys_ids, in the diff."""
     key = change_key(VALUES_TABLE, owner)

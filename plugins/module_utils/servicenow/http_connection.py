@@ -158,10 +158,9 @@ def reconcile(task, reconciler, params, found, alias=None, credential=None, defi
         values = found.get("values") or []
         after = []
         if current is not None and values:
-            after = reconciler.absent_set(attributes.VALUES_TABLE, {"document": attributes.CONNECTION_TABLE,
-                                                                    "document_key": current["sys_id"]},
-                                          "variable", label="attribute value", current=values,
-                                          owner=params["name"]).writes
+            after = attributes.remove_all(reconciler, current["sys_id"], values, owner=params["name"],
+                                          definitions=list((definitions or {}).values()) or found.get("definitions"))
+            after = after.writes
         return ConnectionWork(reconciler.absent("http_connection", current=current, label="HTTP connection",
                                                 after=after), None, {}, None, {})
 

@@ -225,9 +225,6 @@ def finish(task, reconciler, work, found=None):
         reconciler.remove_deferred(scope_state, after=profile_scopes.writes)
     work.profile = profile
     work.scope_list = scope_list
-    if registry.action == "create" and task.check_mode:
-        task.warn("Registry %r would be created; the instance generates its redirect URL "
-                  "(https://<instance>/oauth_redirect.do) and its default profile when it is saved." % params["name"])
     return work
 
 
@@ -350,12 +347,20 @@ def absent(task, reconciler, params, found, after=(), display=None):
     owner = display or name
     for record in credentials:
         after += reconciler.absent("oauth_2_0_credentials", current=record, label="OAuth 2.0 credential").writes
-    for table, rows, key in (("oauth_credential", tokens, "sys_id"), ("oauth_requestor_profile", requestors, "sys_id"),
-                             ("oauth_entity_profile_scope", children["profile_scopes"], "oauth_entity_scope")):
+    # Named in changes by what a person recognises (a token's type, a scope's name), not by sys_id.
+    scope_names = dict((row["sys_id"], row.get("oauth_entity_scope") or row["sys_id"]) for row in children["scopes"])
+    token_names = dict((row["sys_id"], "%s" % (row.get("type") or "token")) for row in tokens)
+    for table, rows, key, names in (
+            ("oauth_credential", tokens, "sys_id", token_names),
+            ("oauth_requestor_profile", requestors, "sys_id", dict((row["sys_id"], "requestor profile") for row in requestors)),
+            ("oauth_entity_profile_scope", children["profile_scopes"], "oauth_entity_scope", scope_names)):
         if rows:
-            after += reconciler.absent_set(table, {}, key, label=table, current=rows, owner=owner, after=after).writes
+            after += reconciler.absent_set(table, {}, key, label=table, current=rows, owner=owner, after=after,
+                                           describe=lambda key, names=names: names.get(str(key), str(key))).writes
+    profile_names = dict((row["sys_id"], row.get("name") or row["sys_id"]) for row in children["profiles"])
     after = reconciler.absent_set("oauth_entity_profile", {}, "sys_id", current=children["profiles"], owner=owner,
-                                  label="OAuth entity profile", after=after).writes or after
+                                  label="OAuth entity profile", after=after,
+                                  describe=lambda key: profile_names.get(str(key), str(key))).writes or after
     after += reconciler.absent_set("oauth_entity_scope", {}, "oauth_entity_scope", current=children["scopes"],
                                    owner=owner, label="OAuth entity scope", after=after).writes
     reconciler.absent("oauth_entity", current=registry, label="application registry", after=after, name=display)

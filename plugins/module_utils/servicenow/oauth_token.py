@@ -161,6 +161,20 @@ class Consent:
                     self.record_url, self.credential.get("name"), host))
 
 
+def refusal_hint(consents):
+    """What Atlassian's refusal of a consent means, for the credentials still waiting. ServiceNow shows the refusal
+    in the browser only (its redirect page) and keeps no record of it that a REST client could read, so the reasons
+    are given as what to check, with the facts this run knows."""
+    code = [consent for consent in consents if consent.code_grant]
+    if not code:
+        return ""
+    redirects = sorted(set(consent.profile.get("oauth_entity.redirect_url") or "" for consent in code) - {""})
+    return (" If Atlassian showed an error instead of its Accept button (ServiceNow keeps no record of it): "
+            "\"access_denied\" or \"invalid_scope\" - the app in Atlassian's developer console lacks a scope the "
+            "registry asks for (add each under Permissions; jira_scope_check lists them); \"redirect_uri\" - the "
+            "app's callback URL must be %s." % (" or ".join(redirects) or "the registry's redirect URL"))
+
+
 def wait_for(task, client, consents, timeout, interval, sleep=time.sleep, clock=time.time):
     """Poll until every consent is given (one read per interval for all of them), a line per interval with the URLs
     first; RecordError naming those still missing when ``timeout`` passes. Returns the seconds waited."""
@@ -187,7 +201,8 @@ def wait_for(task, client, consents, timeout, interval, sleep=time.sleep, clock=
         raise RecordError(
             "The browser step was not done within %d s for OAuth 2.0 credential %s on %s." % (
                 timeout, ", ".join(repr(consent.credential.get("name")) for consent in waiting), client.host),
-            hint="Open %s, then run again." % " and ".join(consent.step(client.host) for consent in waiting),
+            hint="Open %s, then run again.%s" % (" and ".join(consent.step(client.host) for consent in waiting),
+                                                 refusal_hint(waiting)),
             consent_url=waiting[0].url)
     return waited
 

@@ -318,10 +318,10 @@ class Reconciler:
             state.writes.extend(self._queue_delete(state.table, record, state.table, after) for record in state.pending)
         state.pending = []
 
-    def absent_set(self, table, parent, key, label=None, current=None, owner=None, after=()):
+    def absent_set(self, table, parent, key, label=None, current=None, owner=None, after=(), describe=None):
         """Delete every child of a parent (nothing to do when the parent does not exist)."""
         return self.present_set(table, parent, key, [], purge=True, label=label, current=current, owner=owner,
-                                after=after)
+                                after=after, describe=describe)
 
     # -- writing ---------------------------------------------------------------------------------------------------
     def _queue_write(self, table, sys_id, values, secrets, wanted, label, record, after, creates=None,

@@ -183,9 +183,13 @@ class Setup:
         if not self.oauth:
             facts["connection_url"] = site.connection_url or site.url
             if self.params["check_token"]:
-                checked = scope_check.run(SubTask(self.task, self._jira_params(
+                quiet = SubTask(self.task, self._jira_params(
                     jira_url=site.url, username=site.username, api_token=site.api_token,
-                    connection_url=site.connection_url)))
+                    connection_url=site.connection_url))
+                # The API-token deprecation is said when a basic credential is made (reconcile), not every run.
+                quiet.warn = lambda message: None if message == scope_check.BASIC_AUTH_WARNING else \
+                    self.task.warn(message)
+                checked = scope_check.run(quiet)
                 facts.update(token_kind=checked["token_kind"], account=checked["account"],
                              cloud_id=checked["cloud_id"])
                 facts["connection_url"] = site.connection_url or checked["connection_url"] or site.url
@@ -274,7 +278,12 @@ class Setup:
         found.update(second.fetch(self.client))
         self.found = found
         if params["preflight"]:
-            self.preflight = spoke.evaluate(self.task, preflight_params, self.client, found)
+            try:
+                self.preflight = spoke.evaluate(self.task, preflight_params, self.client, found)
+            except RecordError as exc:
+                # The message names every problem; the pre-flight facts (kilobytes) are servicenow_spoke_info's.
+                exc.details = {}
+                raise
         self.shipped = self.reconciler.one("sys_alias", {"id": shipped}, shipped_rows,
                                            label="connection alias") if isinstance(shipped_rows, list) else None
         if self.shipped is None:
@@ -477,6 +486,10 @@ class Setup:
                     profile=registry.profile)
         for site in self.sites:
             self._connection(site, shipped_definitions)
+        made = [site.name for site in self.sites
+                if not self.oauth and self.work[site.index]["credential"].action == "create"]
+        if made:
+            self.task.warn("%s (site %s on %s)" % (scope_check.BASIC_AUTH_WARNING, ", ".join(made), self.client.host))
         self._remove_merged()
         try:
             reconciler.flush()
@@ -616,7 +629,10 @@ class Setup:
             conn_params = {"name": site.connection, "state": "absent"}
             found = {"connection": self.found[("connection", site.index)],
                      "values": self.found.get(("values", site.index)) or []}
-            work = http_connection.reconcile(SubTask(task, conn_params), reconciler, conn_params, found)
+            definitions = [row for key in ("definitions", "child_definitions")
+                           for row in (self.found.get(key) if isinstance(self.found.get(key), list) else [])]
+            work = http_connection.reconcile(SubTask(task, conn_params), reconciler, conn_params, found,
+                                             definitions=dict((row["sys_id"], row) for row in definitions))
             removed_connections.update(row["sys_id"] for row in found["connection"])
             after += work.state.writes
         for site in self.sites:
