@@ -1,7 +1,7 @@
 """The controller path (the action plugins, the default) and the module path (the shipped modules: a remote
 connection, become, async, or SNOWSPOKE_RUN_AS_MODULE=1) give the same results.
 
-Every one of the seven modules runs on each path through the same sequence on a fresh instance of the same name
+Every one of the eight modules runs on each path through the same sequence on a fresh instance of the same name
 (and the same Jira site): check + diff, apply + diff, rerun at -vvv with failures and warnings. The WHOLE recorded
 results are compared (``invocation`` and ``request_log`` included), less VOLATILE below. Which path ran is proven
 from the emulator's request log: every request's User-Agent ends with ``; controller)`` or ``; module)``
@@ -69,7 +69,7 @@ def differences(one, other, where=""):
 
 def servicenow_tasks(jira_url, token_name):
     """One task per ServiceNow module (the registry, its credential, connection, child alias, token info and the
-    pre-flight), and jira_scope_check, in set-up order."""
+    pre-flight), jira_scope_check, and the engine servicenow_jira_spoke, in set-up order."""
     return [
         {"name": "spoke info", "snowspoke.jira.servicenow_spoke_info": {}},
         {"name": "registry", "snowspoke.jira.servicenow_oauth_registry": {
@@ -85,6 +85,11 @@ def servicenow_tasks(jira_url, token_name):
         {"name": "token info", "snowspoke.jira.servicenow_oauth_token_info": {"credential": "Jira paths credential"}},
         {"name": "scope check", "snowspoke.jira.jira_scope_check": {
             "jira_url": jira_url, "username": token_name[0], "api_token": token_name[1], "probes": False}},
+        # The engine, on a child alias (the shipped one holds the connection above).
+        {"name": "engine", "snowspoke.jira.servicenow_jira_spoke": {
+            "option": "basic", "name_prefix": "Engine", "sites": [
+                {"name": "paths", "url": jira_url, "username": token_name[0], "api_token": token_name[1],
+                 "alias": "child"}]}},
     ]
 
 
@@ -106,6 +111,9 @@ def failure_tasks():
             "name": "Jira_paths_site", "parent": "no.such.alias"}},
         {"name": "offline scopes", "ignore_errors": True, "snowspoke.jira.jira_scope_check": {
             "configured_scopes": ["read:jira-work"], "required_scopes": ["read:jira-work", "write:jira-work"]}},
+        {"name": "engine bad input", "ignore_errors": True, "snowspoke.jira.servicenow_jira_spoke": {
+            "option": "oauth", "sites": [{"url": "https://paths.atlassian.net", "client_id": "x",
+                                          "client_secret": "{{ credential_password }}", "cloud_id": "not-a-uuid"}]}},
     ]
 
 
@@ -174,9 +182,10 @@ def test_both_paths_give_the_same_results(ansible, emulator, fresh_instance, sit
 
     # The sequence did what it says, so the comparison compared something.
     check, apply, rerun = sequences["controller"][2]
-    assert apply.statuses() == ["ok", "changed", "changed", "changed", "changed", "ok", "ok"]
+    assert apply.statuses() == ["ok", "changed", "changed", "changed", "changed", "ok", "ok", "changed"]
     assert check.statuses() == apply.statuses()
-    assert rerun.statuses() == ["ok"] * 7 + ["ignored", "changed", "ignored", "ignored", "ignored", "ignored"]
+    assert rerun.statuses() == ["ok"] * 8 + ["ignored", "changed", "ignored", "ignored", "ignored", "ignored", "ignored"]
+    assert "cloud_id 'not-a-uuid' is not a Cloud ID" in rerun.task("engine bad input")["result"]["msg"]
     assert "Both option username and its alias user_name are set." in rerun.task("alias twice")["result"]["warnings"]
     assert all("request_log" in rerun.task(task)["result"] for task in ("registry", "scope check"))
     assert rerun.task("unknown option")["result"]["msg"].startswith(

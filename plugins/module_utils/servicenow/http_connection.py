@@ -148,10 +148,11 @@ class ConnectionWork:
         return attributes.values_of(self.known, self.attribute_state.records + self.attribute_state.kept)
 
 
-def reconcile(task, reconciler, params, found, alias=None, credential=None, definitions=None, active=None):
+def reconcile(task, reconciler, params, found, alias=None, credential=None, definitions=None, active=None, after=()):
     """Queue the connection's writes. ``alias``/``credential``: records (or RecordStates) the caller has; else
     looked up in ``found``. ``definitions``: attribute definitions when the alias is created in this run;
-    ``active``: the active connections on the alias when the caller read them."""
+    ``active``: the active connections on the alias when the caller read them; ``after``: writes the connection's
+    must follow (another connection of the same run leaving the alias)."""
     identity = {"name": params["name"]}
     current = reconciler.one("http_connection", identity, found["connection"], label="HTTP connection")
     if params["state"] == "absent":
@@ -197,7 +198,7 @@ def reconcile(task, reconciler, params, found, alias=None, credential=None, defi
         deactivations = _one_active_rule(reconciler, alias_record, alias_ref, current, params,
                                          found.get("active", []) if active is None else active)
     state = reconciler.present("http_connection", identity, desired, current=current, fields=CONNECTION_FIELDS,
-                               label="HTTP connection", after=deactivations)
+                               label="HTTP connection", after=list(deactivations) + list(after))
     attribute_state = None
     if desired_attributes or params["purge_attributes"]:
         stored = (found.get("values") or []) if current else []

@@ -484,7 +484,8 @@ class Setup:
                 work["credential"] = credential.reconcile(
                     SubTask(task, {}), reconciler, self._credential_params(site), self._site_found(site),
                     profile=registry.profile)
-        for site in self.sites:
+        # A connection leaving an alias goes first: another site's connection may be taking that alias.
+        for site in sorted(self.sites, key=lambda site: not self._leaves_alias(site)):
             self._connection(site, shipped_definitions)
         made = [site.name for site in self.sites
                 if not self.oauth and self.work[site.index]["credential"].action == "create"]
@@ -532,6 +533,14 @@ class Setup:
             params.update(type="basic_auth_credentials", username=site.username, password=site.api_token)
         return params
 
+    def _alias_ref(self, site):
+        work = self.work[site.index]
+        return work["alias"].ref if work["choice"] == "child" else self.shipped["sys_id"]
+
+    def _leaves_alias(self, site):
+        current = self.work[site.index]["current_connection"]
+        return current is not None and current.get("connection_alias") != self._alias_ref(site)
+
     def _connection(self, site, shipped_definitions):
         work = self.work[site.index]
         if work["choice"] == "child":
@@ -554,9 +563,15 @@ class Setup:
         current = work["current_connection"]
         found = {"connection": [dict((key, value) for key, value in current.items() if key not in _CONNECTION_EXTRA)]
                  if current else [], "values": self.found.get(("values", site.index)) or []}
+        # Another site's connection on this alias that this run moves away is no rival: it goes first.
+        leaving = [other for other in self.sites if other is not site and self._leaves_alias(other)
+                   and self.work[other.index]["current_connection"].get("connection_alias") == self._alias_ref(site)]
+        moved = set(self.work[other.index]["current_connection"]["sys_id"] for other in leaving)
         work["connection"] = http_connection.reconcile(
             SubTask(self.task, conn_params), self.reconciler, conn_params, found, alias=alias,
-            credential=work["credential"], definitions=known, active=active)
+            credential=work["credential"], definitions=known,
+            active=[row for row in active if row["sys_id"] not in moved],
+            after=[write for other in leaving for write in self.work[other.index]["connection"].state.writes])
         if self.params["cleanup_previous_option"]:
             self._cleanup_previous(site, current, work["connection"].state.writes)
 
