@@ -25,7 +25,7 @@ from ..common.errors import (
     RateLimitError,
     UnexpectedContentError,
 )
-from ..common.transport import RetryPolicy, Transport, check_tls, is_html, json_or_none
+from ..common.transport import RetryPolicy, Transport, check_retry, check_tls, is_html, json_or_none
 from .options import auth_method, check_bound_host, instance_url, oauth_grant
 from .query import UnverifiedRowError, as_query
 
@@ -78,6 +78,7 @@ class ServiceNowClient:
         check_bound_host(base_url)
         check_tls("instance.", "ServiceNow instance %s" % urlsplit(base_url).hostname,
                   options.get("validate_certs", True) is not False, options.get("ca_path"), warn)
+        check_retry("instance.", options.get("retries"), options.get("retry_backoff"), options.get("retry_max_wait"))
         method = auth_method(options)
         if options.get("timeout") is not None and options["timeout"] <= 0:
             raise OptionError("instance.timeout must be a positive number of seconds (got %s)." % options["timeout"])
