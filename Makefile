@@ -29,9 +29,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Extra pytest arguments, e.g. `make unit PYTEST_ARGS='-k oauth -x'`.
 PYTEST_ARGS ?=
 # Unit tests are quick: one process beats xdist's start-up cost. Integration tests spend their time waiting on
-# ansible-playbook subprocesses, so two workers (one per core) pay off.
+# ansible-playbook subprocesses, so two workers (one per core) pay off; loadgroup keeps the cases that share one
+# playbook run (pytest.mark.xdist_group, e.g. tests/integration/test_bad_input.py) on one worker.
 UNIT_ARGS ?=
-INTEGRATION_ARGS ?= -n 2
+INTEGRATION_ARGS ?= -n 2 --dist loadgroup
 # pytest exits 5 when it collects no test; set ALLOW_EMPTY=1 to accept that (a stage with no tests yet).
 ALLOW_EMPTY ?= 0
 # Extra `ansible-test sanity` arguments, e.g. `make sanity SANITY_ARGS='--test pep8'`.
@@ -46,7 +47,7 @@ TEST_STAGES := venv lint changelog-lint docs-lint galaxy-check sanity unit integ
 help: ## Show this help
 	@echo 'Targets:'
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-15s %s\n", $$1, $$2 }'
-	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON,'
+	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2 --dist loadgroup), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON,'
 	@echo '  LINT_EXTRAS, FORCE=1 (run galaxy-check and docs-lint even when their inputs are unchanged)'
 
 venv: $(VENV_PY) ## Create .venv with python3 (or PYTHON=...) if missing; install requirements-dev.txt if changed
