@@ -23,6 +23,7 @@ from ..common.errors import (
     NotFoundError,
     OptionError,
     RateLimitError,
+    TransportError,
     UnexpectedContentError,
 )
 from ..common.transport import RetryPolicy, Transport, check_retry, check_tls, is_html, json_or_none
@@ -378,7 +379,8 @@ class ServiceNowClient:
         except (NotFoundError, AccessDeniedError, UnexpectedContentError) as exc:
             self.log("Batch API not available (%s); reading one table at a time" % exc.status)
             return [self._list_or_error(read, None, return_errors) for read in reads]
-        except HTTPError as exc:
+        except (HTTPError, TransportError) as exc:
+            # What was lost is reads, of these tables: not a create of /api/now/v1/batch.
             exc.message = "%s It carried the reads of %s." % (
                 exc.message.replace("failed to create %s" % ("/" + BATCH_PATH), "failed to answer a Batch API call"),
                 ", ".join(sorted(set(read[0] for read in reads))))
