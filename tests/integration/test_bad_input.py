@@ -366,8 +366,9 @@ case(PLAYBOOK, "jira-connection-not-dict", site_vars(snowspoke_jira_connection="
 class Batch:
     """One ansible-playbook run of every case of a batch, and per case: its results and its requests."""
 
-    def __init__(self, ansible, emulator, batch):
-        self.cases = [c for c in CASES if c.batch == batch]
+    def __init__(self, ansible, emulator, batch, cases=None, **options):
+        self.cases = cases or [c for c in CASES if c.batch == batch]
+        self.options = options  # of the ansible-playbook run
         self.workdir = tempfile.mkdtemp(prefix="snowspoke-bad-input-")
         self.contexts = {}
         fleet = emulator.servicenow
@@ -399,7 +400,7 @@ class Batch:
                 tasks.append(dict(one.build(ctx), name=one.id, ignore_errors=True))
         tasks.append({"name": "case (end)", "ansible.builtin.debug": {"msg": "end"}})
         started = _now()
-        run = ansible([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
+        run = ansible([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}], **self.options)
         marks = [(index, entry) for index, entry in enumerate(run.results) if entry["task"].startswith("case ")]
         for (start, mark), (end, next_mark) in zip(marks, marks[1:]):
             case_id = mark["task"][len("case "):]
@@ -454,7 +455,25 @@ def batch_of(ansible, emulator):
 @pytest.mark.parametrize("one", [pytest.param(c, id="%s-%s" % (c.batch, c.id), marks=pytest.mark.xdist_group(c.batch))
                                  for c in CASES])
 def test_bad_input(batch_of, one):
-    batch = batch_of(one.batch)
+    check(batch_of(one.batch), one)
+
+
+# Refused before AnsibleModule's validation (common/runner.py): the module path must refuse them the same way.
+MODULE_PATH = ("instance:host-dict", "instance:instance-not-dict", "engine-options:sites-not-dicts",
+               "modules:registry-client-id-dict", "modules:registry-name-empty")
+
+
+def test_module_path_refuses_the_same(ansible, emulator):
+    cases = [c for c in CASES if "%s:%s" % (c.batch, c.id) in MODULE_PATH]
+    assert len(cases) == len(MODULE_PATH)
+    batch = Batch(ansible, emulator, "module-path", cases=cases, env={"SNOWSPOKE_RUN_AS_MODULE": "1"}, verbosity=3)
+    assert batch.run.output.count("runs as a module: SNOWSPOKE_RUN_AS_MODULE=1") == len(cases), batch.run.output
+    for one in cases:
+        check(batch, one)
+
+
+def check(batch, one):
+    """The assertions of one case: refused, named, no traceback, no request."""
     entries = batch.entries.get(one.id)
     assert entries, "case %s did not run:\n%s\n%s" % (one.id, batch.run.stdout[-3000:], batch.run.stderr[-3000:])
     failed = [entry for entry in entries if entry["status"] in ("failed", "ignored")]
