@@ -11,10 +11,7 @@ warnings as Ansible warnings, and the request/retry log when run at -vvv (``requ
 
 from __future__ import annotations
 
-import json
-import sys
-
-from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.validation import check_type_dict
 
@@ -131,20 +128,20 @@ def argument_problem(argument_spec, params, prefix=""):
         elif kind == "dict" and options:
             found = _as_dict(value)
             if found is None:
-                return "%s must be a dict of options (%s), not %s." % (where, ", ".join(sorted(options)),
-                                                                      a_kind(value))
+                return "%s must be a dict of options (%s), not %s." % (
+                    where, ", ".join(sorted(options)), a_kind(value))
             problem = argument_problem(options, found, where + ".")
             if problem:
                 return problem
         elif kind == "list" and spec.get("elements") == "dict" and options:
             if not isinstance(value, list):
-                return "%s must be a list of dicts (%s), not %s." % (where, ", ".join(sorted(options)),
-                                                                    a_kind(value))
+                return "%s must be a list of dicts (%s), not %s." % (
+                    where, ", ".join(sorted(options)), a_kind(value))
             for index, item in enumerate(value):
                 found = _as_dict(item)
                 if found is None:
-                    return "%s[%d] must be a dict (%s), not %s." % (where, index, ", ".join(sorted(options)),
-                                                                   a_kind(item))
+                    return "%s[%d] must be a dict (%s), not %s." % (
+                        where, index, ", ".join(sorted(options)), a_kind(item))
                 problem = argument_problem(options, found, "%s[%d]." % (where, index))
                 if problem:
                     return problem
@@ -176,15 +173,21 @@ def run_logic(logic, task):
                 % (logic.__name__.rsplit(".", 1)[-1], type(exc).__name__, exc)}
 
 
+class _Module(AnsibleModule):
+    """AnsibleModule, refusing first what its validation would convert or word without naming the option
+    (``argument_problem``), as the controller path does."""
+
+    def _set_internal_properties(self):
+        super()._set_internal_properties()
+        problem = argument_problem(self.argument_spec, self.params)  # the parameters as given, not validated yet
+        if problem:
+            self.fail_json(msg=problem)
+
+
 def run_module(connection, logic):
     """The body of every module's main(): AnsibleModule in, ``logic.run(task)``, exit_json/fail_json out."""
     argument_spec, module_kwargs = module_spec(connection, logic)
-    problem = argument_problem(argument_spec, _load_params())
-    if problem:
-        # AnsibleModule would convert the value or word its refusal without the option: fail as fail_json does.
-        print(json.dumps({"failed": True, "msg": problem}))
-        sys.exit(1)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
+    module = _Module(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
     if REQUESTS_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     task = TaskContext(module.params, check_mode=module.check_mode, diff=module._diff,
