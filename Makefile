@@ -41,7 +41,7 @@ SANITY_ARGS ?=
 # Stages of `make test`, cheapest feedback first, pytest last so its summary closes the output.
 TEST_STAGES := venv lint changelog-lint docs-lint galaxy-check sanity unit integration
 
-.PHONY: help venv collection unit integration sanity lint test docs demo bench clean build galaxy-check docs-lint \
+.PHONY: help venv collection unit integration sanity lint test docs demo bench stress clean build galaxy-check docs-lint \
 	changelog-lint
 
 help: ## Show this help
@@ -217,6 +217,11 @@ demo: venv collection ## Run the end-to-end demo against the emulators (tools/de
 # Never part of `make test` (pytest.ini's testpaths leave tests/bench out): ~10 minutes on 2 cores.
 bench: venv collection ## Collection vs a uri baseline, 1 to 500 instances (tests/bench; .cache/bench/results.json)
 	$(VENV_PY) -m pytest tests/bench -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Never part of `make test` (pytest.ini's testpaths leave tests/stress out): serial, so trials do not disturb each
+# other's timing; -s shows the table it prints (also in .cache/stress/results.json).
+stress: venv collection ## Fault table (20 seeds x 10 % and 30 %) and 10 concurrency trials, printed (tests/stress)
+	$(VENV_PY) -m pytest tests/stress -s -q -p no:cacheprovider $(PYTEST_ARGS)
 
 clean: ## Remove .cache, build output (tarball, docs) and tests/output (keeps .venv)
 	rm -rf .cache $(BUILD_DIR) dist tests/output .pytest_cache $(NAMESPACE)-$(NAME)-*.tar.gz

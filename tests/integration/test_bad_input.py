@@ -180,8 +180,8 @@ case(SITES, "oauth-site-with-api-token", oauth(api_token="x"), "sites[0]", "api_
 case(SITES, "unknown-site-key", oauth(client_secrett="x"), "sites.client_secrett", "Supported parameters include")
 case(SITES, "alias-choice-unknown", oauth(alias="main"), "sites[0]", "alias", "shipped or child")
 case(SITES, "duplicate-site-names",
-     lambda ctx: spoke(ctx, sites=[oauth_site(ctx), oauth_site(ctx, url="https://other-%s.atlassian.net" %
-                                                                     ctx.instance.name)]),
+     lambda ctx: spoke(ctx, sites=[oauth_site(ctx),
+                                   oauth_site(ctx, url="https://other-%s.atlassian.net" % ctx.instance.name)]),
      "sites[0]", "sites[1]", "same name 'acme'", "each site needs its own")
 case(SITES, "duplicate-site-urls",
      lambda ctx: spoke(ctx, sites=[oauth_site(ctx), oauth_site(ctx, name="beta")]),
