@@ -29,9 +29,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Extra pytest arguments, e.g. `make unit PYTEST_ARGS='-k oauth -x'`.
 PYTEST_ARGS ?=
 # Unit tests are quick: one process beats xdist's start-up cost. Integration tests spend their time waiting on
-# ansible-playbook subprocesses, so two workers (one per core) pay off.
+# ansible-playbook subprocesses, so two workers (one per core) pay off; loadgroup keeps the cases that share one
+# playbook run (pytest.mark.xdist_group, e.g. tests/integration/test_bad_input.py) on one worker.
 UNIT_ARGS ?=
-INTEGRATION_ARGS ?= -n 2
+INTEGRATION_ARGS ?= -n 2 --dist loadgroup
 # pytest exits 5 when it collects no test; set ALLOW_EMPTY=1 to accept that (a stage with no tests yet).
 ALLOW_EMPTY ?= 0
 # Extra `ansible-test sanity` arguments, e.g. `make sanity SANITY_ARGS='--test pep8'`.
@@ -40,13 +41,13 @@ SANITY_ARGS ?=
 # Stages of `make test`, cheapest feedback first, pytest last so its summary closes the output.
 TEST_STAGES := venv lint changelog-lint docs-lint galaxy-check sanity unit integration
 
-.PHONY: help venv collection unit integration sanity lint test docs demo bench clean build galaxy-check docs-lint \
+.PHONY: help venv collection unit integration sanity lint test docs demo bench stress clean build galaxy-check docs-lint \
 	changelog-lint
 
 help: ## Show this help
 	@echo 'Targets:'
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-15s %s\n", $$1, $$2 }'
-	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON,'
+	@echo 'Variables: PYTEST_ARGS, UNIT_ARGS, INTEGRATION_ARGS (default -n 2 --dist loadgroup), ALLOW_EMPTY=1, SANITY_ARGS, PYTHON,'
 	@echo '  LINT_EXTRAS, FORCE=1 (run galaxy-check and docs-lint even when their inputs are unchanged)'
 
 venv: $(VENV_PY) ## Create .venv with python3 (or PYTHON=...) if missing; install requirements-dev.txt if changed
@@ -216,6 +217,11 @@ demo: venv collection ## Run the end-to-end demo against the emulators (tools/de
 # Never part of `make test` (pytest.ini's testpaths leave tests/bench out): ~10 minutes on 2 cores.
 bench: venv collection ## Collection vs a uri baseline, 1 to 500 instances (tests/bench; .cache/bench/results.json)
 	$(VENV_PY) -m pytest tests/bench -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Never part of `make test` (pytest.ini's testpaths leave tests/stress out): serial, so trials do not disturb each
+# other's timing; -s shows the table it prints (also in .cache/stress/results.json).
+stress: venv collection ## Fault table (20 seeds x 10 % and 30 %) and 10 concurrency trials, printed (tests/stress)
+	$(VENV_PY) -m pytest tests/stress -s -q -p no:cacheprovider $(PYTEST_ARGS)
 
 clean: ## Remove .cache, build output (tarball, docs) and tests/output (keeps .venv)
 	rm -rf .cache $(BUILD_DIR) dist tests/output .pytest_cache $(NAMESPACE)-$(NAME)-*.tar.gz

@@ -48,6 +48,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.snowspoke.jira.plugins.module_utils.common.runner import (
     TaskContext,
+    argument_problem,
     module_spec,
     run_logic,
     scrub,
@@ -112,6 +113,9 @@ def run_on_controller(connection, logic, args, module_name, check_mode=False, di
     show = show or (lambda line: None)
     args = _json_round_trip(dict(args), Direction.CONTROLLER_TO_MODULE)
     argument_spec, module_kwargs = module_spec(connection, logic)
+    problem = argument_problem(argument_spec, args)
+    if problem:  # as the module path fails on it, before AnsibleModule's validation
+        return {"failed": True, "msg": problem}
     validator = ModuleArgumentSpecValidator(argument_spec, **module_kwargs)
     validation = validator.validate(args)
     no_log_values = set(validation._no_log_values)  # pylint: disable=protected-access

@@ -11,6 +11,12 @@ details as extra result keys, so an AWX job log shows the whole story in one lin
 from __future__ import annotations
 
 
+def a_kind(value):
+    """``a string``, ``a dict``, ``an int``: how a value's type is named in a message (never the value itself)."""
+    name = {"str": "string", "NoneType": "null"}.get(type(value).__name__, type(value).__name__)
+    return ("an " if name[0] in "aeiou" else "a ") + name
+
+
 class SnowspokeError(Exception):
     """Base class; ``details`` become keys of the failed task's result (never secrets)."""
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.validation import check_type_dict
 
-from .errors import SnowspokeError
+from .errors import SnowspokeError, a_kind
 from .transport import REQUESTS_IMPORT_ERROR, execution_path
 
 LOG_VERBOSITY = 3
@@ -91,6 +92,62 @@ def module_spec(connection, logic):
     return dict(connection.argument_spec(), **logic.ARGUMENT_SPEC), dict(getattr(logic, "MODULE_KWARGS", {}))
 
 
+def _as_dict(value):
+    """``value`` as AnsibleModule would take it for a dict option (a dict, JSON or k=v text), or None."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            return check_type_dict(value)
+        except TypeError:
+            return None
+    return None
+
+
+def argument_problem(argument_spec, params, prefix=""):
+    """The first input AnsibleModule's validation would silently convert or refuse without naming it, as a message
+    naming the option path; None when there is none. Checked before the validation, on both execution paths:
+
+    - a dict or list given to a string option (AnsibleModule would store ``"{'id': 'x'}"``);
+    - a required string option given as empty or blank text;
+    - a dict option (or an element of a list of dicts) given something that is not a dict (AnsibleModule's message,
+      "dictionary requested", names no option).
+    """
+    for name, spec in argument_spec.items():
+        keys = [name] + list(spec.get("aliases") or ())
+        given = [key for key in keys if params.get(key) is not None]
+        if not given:
+            continue
+        value, where = params[given[0]], prefix + given[0]
+        kind, options = spec.get("type", "str"), spec.get("options")
+        if kind == "str":
+            if isinstance(value, (dict, list)):
+                return "%s must be a string, not %s." % (where, a_kind(value))
+            if spec.get("required") and isinstance(value, str) and not value.strip():
+                return "%s must not be empty." % where
+        elif kind == "dict" and options:
+            found = _as_dict(value)
+            if found is None:
+                return "%s must be a dict of options (%s), not %s." % (
+                    where, ", ".join(sorted(options)), a_kind(value))
+            problem = argument_problem(options, found, where + ".")
+            if problem:
+                return problem
+        elif kind == "list" and spec.get("elements") == "dict" and options:
+            if not isinstance(value, list):
+                return "%s must be a list of dicts (%s), not %s." % (
+                    where, ", ".join(sorted(options)), a_kind(value))
+            for index, item in enumerate(value):
+                found = _as_dict(item)
+                if found is None:
+                    return "%s[%d] must be a dict (%s), not %s." % (
+                        where, index, ", ".join(sorted(options)), a_kind(item))
+                problem = argument_problem(options, found, "%s[%d]." % (where, index))
+                if problem:
+                    return problem
+    return None
+
+
 def scrub(value, no_log_values):
     """``value`` without any value of a no_log option, as AnsibleModule cleans its result (the top-level booleans
     and None of a dict kept as they are)."""
@@ -116,10 +173,21 @@ def run_logic(logic, task):
                 % (logic.__name__.rsplit(".", 1)[-1], type(exc).__name__, exc)}
 
 
+class _Module(AnsibleModule):
+    """AnsibleModule, refusing first what its validation would convert or word without naming the option
+    (``argument_problem``), as the controller path does."""
+
+    def _set_internal_properties(self):
+        super()._set_internal_properties()
+        problem = argument_problem(self.argument_spec, self.params)  # the parameters as given, not validated yet
+        if problem:
+            self.fail_json(msg=problem)
+
+
 def run_module(connection, logic):
     """The body of every module's main(): AnsibleModule in, ``logic.run(task)``, exit_json/fail_json out."""
     argument_spec, module_kwargs = module_spec(connection, logic)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
+    module = _Module(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
     if REQUESTS_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     task = TaskContext(module.params, check_mode=module.check_mode, diff=module._diff,

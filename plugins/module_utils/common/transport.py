@@ -80,6 +80,15 @@ def check_tls(option_prefix, service, validate_certs, ca_path, warn=None):
                  service, option_prefix, option_prefix))
 
 
+def check_retry(option_prefix, retries, backoff, max_wait):
+    """The retry options of one side, before any request: RetryPolicy would quietly read a negative number as 0."""
+    for name, value in (("retries", retries), ("retry_backoff", backoff), ("retry_max_wait", max_wait)):
+        if value is not None and value < 0:
+            raise OptionError("%s%s must be 0 or more (got %s)%s." % (
+                option_prefix, name, value, ": how many times to retry a request" if name == "retries" else
+                " seconds"))
+
+
 def json_or_none(response):
     """The parsed JSON body of a response, or None when it is empty or not JSON."""
     try:

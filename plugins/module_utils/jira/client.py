@@ -29,7 +29,7 @@ from ..common.errors import (
     RateLimitError,
     UnexpectedContentError,
 )
-from ..common.transport import RetryPolicy, Transport, check_tls, is_html, json_or_none
+from ..common.transport import RetryPolicy, Transport, check_retry, check_tls, is_html, json_or_none
 from .options import ATLASSIAN_API_URL, ATLASSIAN_AUTH_URL, GATEWAY_JIRA_PATH, service_url, site_url
 
 TENANT_INFO_PATH = "/_edge/tenant_info"
@@ -160,6 +160,7 @@ class JiraClient:
         timeout = params.get("timeout") if params.get("timeout") is not None else 30.0
         if timeout <= 0:
             raise OptionError("timeout must be a positive number of seconds (got %s)." % timeout)
+        check_retry("", params.get("retries"), params.get("retry_backoff"), params.get("retry_max_wait"))
         proxy = params.get("proxy")
         if proxy:
             parts = urlsplit(proxy)

@@ -84,6 +84,18 @@ _SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$", re.IGNORECASE)
 _HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", re.IGNORECASE)
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_email(value, option="username"):
+    """An Atlassian account for basic authentication is named by its e-mail address: anything else would only be
+    refused by the site, and each refusal counts toward the account's CAPTCHA lock."""
+    if not _EMAIL.match(value):
+        raise OptionError("%s %r is not an e-mail address: basic authentication to Atlassian takes the account's "
+                          "e-mail with its API token." % (option, value))
+    return value
+
+
 def _given(params, name):
     value = params.get(name)
     return value is not None and value != ""
@@ -154,6 +166,8 @@ def auth_mode(params):
         missing = "api_token" if "username" in basic else "username"
         raise OptionError("Basic authentication needs both username and api_token: %s is missing." % missing,
                           hint="Set it in the task or in JIRA_%s." % missing.upper())
+    if basic:
+        check_email(params["username"].strip())
     if client and len(client) < 2:
         missing = "client_secret" if "client_id" in client else "client_id"
         raise OptionError("The client credentials grant needs both client_id and client_secret: %s is missing."

@@ -23,9 +23,10 @@ from ..common.errors import (
     NotFoundError,
     OptionError,
     RateLimitError,
+    TransportError,
     UnexpectedContentError,
 )
-from ..common.transport import RetryPolicy, Transport, check_tls, is_html, json_or_none
+from ..common.transport import RetryPolicy, Transport, check_retry, check_tls, is_html, json_or_none
 from .options import auth_method, check_bound_host, instance_url, oauth_grant
 from .query import UnverifiedRowError, as_query
 
@@ -78,6 +79,7 @@ class ServiceNowClient:
         check_bound_host(base_url)
         check_tls("instance.", "ServiceNow instance %s" % urlsplit(base_url).hostname,
                   options.get("validate_certs", True) is not False, options.get("ca_path"), warn)
+        check_retry("instance.", options.get("retries"), options.get("retry_backoff"), options.get("retry_max_wait"))
         method = auth_method(options)
         if options.get("timeout") is not None and options["timeout"] <= 0:
             raise OptionError("instance.timeout must be a positive number of seconds (got %s)." % options["timeout"])
@@ -377,7 +379,8 @@ class ServiceNowClient:
         except (NotFoundError, AccessDeniedError, UnexpectedContentError) as exc:
             self.log("Batch API not available (%s); reading one table at a time" % exc.status)
             return [self._list_or_error(read, None, return_errors) for read in reads]
-        except HTTPError as exc:
+        except (HTTPError, TransportError) as exc:
+            # What was lost is reads, of these tables: not a create of /api/now/v1/batch.
             exc.message = "%s It carried the reads of %s." % (
                 exc.message.replace("failed to create %s" % ("/" + BATCH_PATH), "failed to answer a Batch API call"),
                 ", ".join(sorted(set(read[0] for read in reads))))

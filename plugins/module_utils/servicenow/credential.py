@@ -50,8 +50,12 @@ def _check_options(params):
         wrong = sorted(option for option in options - _OPTIONS_BY_TYPE[kind] if params.get(option) is not None)
         if wrong:
             raise OptionError("%s does not apply to type %s (it belongs to %s)." % (" and ".join(wrong), kind, other))
+    for secret in ("password", "api_key"):
+        if params.get(secret) is not None and not params[secret].strip():
+            raise OptionError("%s must not be empty: give the secret, or leave %s out to keep the one the credential "
+                              "holds." % (secret, secret))
     if params["state"] == "present":
-        if kind == "basic_auth_credentials" and not params.get("username"):
+        if kind == "basic_auth_credentials" and not (params.get("username") or "").strip():
             raise OptionError("type basic_auth_credentials needs username (the Atlassian account e-mail).")
         if kind == "oauth_2_0_credentials" and not (params.get("oauth_profile") or params.get("oauth_registry")):
             raise OptionError("type oauth_2_0_credentials needs oauth_profile or oauth_registry (whose default "

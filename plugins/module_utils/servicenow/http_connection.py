@@ -217,8 +217,16 @@ def _record_and_ref(value):
     return value, value["sys_id"]
 
 
+def check_options(params):
+    """The connection URL's form, before the first request (``reconcile`` checks it again for the combined set-up)."""
+    if params["state"] == "present" and params["validate_url"]:
+        server_type = str((params.get("attributes") or {}).get("server_type", "cloud")).strip().lower()
+        validate_jira_url(params["connection_url"], server_type)
+
+
 def run(task):
     params = task.params
+    check_options(params)
     reconciler = task.reconciler()
     client = reconciler.client
     found = reads(params).fetch(client)

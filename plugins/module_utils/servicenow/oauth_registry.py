@@ -242,10 +242,25 @@ def result(reconciler, work):
     }
 
 
+def check_options(params):
+    """Everything about the options that needs no request, before the first one (the registry's read)."""
+    if params["state"] != "present":
+        return
+    if not (params.get("client_id") or "").strip():
+        raise OptionError("client_id must not be empty: give the client ID of the Atlassian OAuth 2.0 app (the "
+                          "developer console, the app's Settings).")
+    if params.get("client_secret") is not None and not params["client_secret"].strip():
+        raise OptionError("client_secret must not be empty: give the app's secret, or leave client_secret out to "
+                          "keep the one the registry holds.")
+    scope_check(params)
+    desired_registry(params)
+
+
 def run(task):
     params = task.params
     if params["state"] == "absent":
         return _absent(task)
+    check_options(params)
     reconciler = task.reconciler()
     work = begin(task, reconciler, params, reads(params["name"]).fetch(reconciler.client))
     found = None

@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime
 import re
 
-from ..common.errors import OptionError
+from ..common.errors import OptionError, a_kind
 from ..jira import scopes as catalogue
+from ..jira.options import check_email
 from .http_connection import validate_jira_url
 
 GRANTS = ("authorization_code", "client_credentials")
@@ -85,6 +86,8 @@ class Site:
         self.registry = _text(given, "registry_name", self.where, required=False) or "%s OAuth registry" % label
         if option == "basic":
             self.username = _text(given, "username", self.where, required=credentials)
+            if self.username is not None:
+                check_email(self.username, "%s: username" % self.where)
             self.api_token = _text(given, "api_token", self.where, required=credentials)
             self.api_token_expires = _date(given, "api_token_expires", self.where)
             self._refuse(("client_id", "client_secret", "scopes", "scope_groups", "grant_type", "access_token"))
@@ -169,12 +172,12 @@ def plan(sites, option, prefix="Jira", grant_type="authorization_code", credenti
     if grant_type not in GRANTS:
         raise OptionError("grant_type must be authorization_code or client_credentials, not %r." % (grant_type,))
     if not isinstance(sites, list) or not sites:
-        raise OptionError("Give at least one Jira site (a list of dicts with url and its credentials).")
+        raise OptionError("sites is empty: give at least one Jira site (a list of dicts with url and its "
+                          "credentials).")
     planned, seen = [], {}
     for index, given in enumerate(sites):
         if not isinstance(given, dict):
-            raise OptionError("sites[%d] must be a dict (url, name, credentials), not %s." % (
-                index, type(given).__name__))
+            raise OptionError("sites[%d] must be a dict (url, name, credentials), not %s." % (index, a_kind(given)))
         unknown = sorted(set(given) - set(SITE_KEYS))
         if unknown:
             raise OptionError("sites[%d] has unknown keys %s (known: %s)." % (
@@ -218,7 +221,7 @@ def _text(given, key, where, required=True):
             raise OptionError("%s: %s is required and must not be empty." % (where, key))
         return None
     if not isinstance(value, str):
-        raise OptionError("%s: %s must be a string, not a %s." % (where, key, type(value).__name__))
+        raise OptionError("%s: %s must be a string, not %s." % (where, key, a_kind(value)))
     return value.strip()
 
 

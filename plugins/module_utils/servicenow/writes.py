@@ -188,18 +188,19 @@ class WriteExecutor:
         failure = None
         again, look_for = [], []
         for write, (outcome, value) in zip(writes, outcomes):
-            if outcome == "ok":
-                write.complete(value)
-            elif outcome == "refused" and failure is None:
+            if outcome == "refused" and failure is None:
                 try:
-                    write.complete(self.client.write_one(write))
+                    # Alone, its answer can be lost like any other's: folded in below the same way.
+                    outcome, value = self._lost([write], lambda one: [("ok", self.client.write_one(one[0]))])[0]
                 except AccessDeniedError as exc:
                     failure = exc
-                else:
-                    if self.batch:
-                        self.client.log("%s was refused inside a batch but not alone: one request per write from "
-                                        "now on" % write.describe())
-                    self.batch = False
+                    continue
+                if self.batch:
+                    self.client.log("%s was refused inside a batch but not alone: one request per write from "
+                                    "now on" % write.describe())
+                self.batch = False
+            if outcome == "ok":
+                write.complete(value)
             elif outcome in ("refused", "failed"):
                 failure = failure or value
             elif outcome == "unserviced":
