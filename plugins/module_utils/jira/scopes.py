@@ -28,9 +28,10 @@ ALL_SCOPES = frozenset(PLATFORM_SCOPES) | frozenset(SOFTWARE_SCOPES) | frozenset
     UNCONFIRMED_SCOPES)
 
 DOCUMENTED_CLASSIC = ("manage:jira-configuration", "manage:jira-project", "manage:jira-webhook", "read:jira-work",
-                "read:jira-user", "write:jira-work")
-DOCUMENTED_GRANULAR = ("delete:sprint:jira-software", "read:issue-details:jira", "read:jql:jira", "read:sprint:jira-software",
-                 "write:sprint:jira-software", "read:board-scope:jira-software", "read:project:jira")
+                      "read:jira-user", "write:jira-work")
+DOCUMENTED_GRANULAR = ("delete:sprint:jira-software", "read:issue-details:jira", "read:jql:jira",
+                       "read:sprint:jira-software", "write:sprint:jira-software", "read:board-scope:jira-software",
+                       "read:project:jira")
 
 # Per spoke action group, from the operations' x-atlassian-oauth2-scopes (platform spec) and security (Software
 # spec): the classic scope where the platform offers one, the granular ones where the documented procedure uses them.
