@@ -6,6 +6,10 @@ holds no secret."""
 import hashlib
 import json
 import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import yaml
 
@@ -79,6 +83,17 @@ def test_report_of_a_fleet_run(ansible, emulator, request, tmp_path):
         (failure,) = entry["failures"]
         assert failure["task"] == "Jira spoke set-up" and "not ready for the Jira spoke" in failure["message"]
         assert not failure["ignored"]
+
+        # The README's one-liner for a fleet audit, on this report.
+        if shutil.which("jq"):
+            blocks = dict(re.findall(r"^<!-- readme-test: ([\w-]+) -->\n```\w+\n(.*?)^```$",
+                                     (Path(REPO) / "README.md").read_text(encoding="utf-8"), re.M | re.S))
+            shutil.copy(str(path), str(tmp_path / "report.json"))
+            lines = subprocess.run(["bash", "-c", blocks["report-jq"]], cwd=str(tmp_path), capture_output=True,
+                                   text=True, check=True).stdout.splitlines()
+            assert sorted(lines) == sorted(["%s: changed, 0 browser step(s) pending" % basic.name,
+                                            "%s: changed, 1 browser step(s) pending" % oauth.name,
+                                            "%s: failed, 0 browser step(s) pending" % broken.name])
 
         # The rerun of the two good instances: nothing created, the browser step still pending.
         path = tmp_path / "reports"
