@@ -17,7 +17,6 @@ printed.
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -234,8 +233,8 @@ def main():
             raise SystemExit("browser steps still pending: %s" % pending_steps(second))
         health = ["%s/%s %s" % (host, item["site"], item["status"]) for host in INSTANCES
                   for item in hosts[host]["token_health"]]
-        say("   changed=0 on %s; no browser step left; token health: %s" % (", ".join(sorted(changed)),
-                                                                          ", ".join(health)))
+        say("   changed=0 on %s; no browser step left; token health: %s" % (
+            ", ".join(sorted(changed)), ", ".join(health)))
         summary(emulator)
         say("== Done in %.0f s" % (time.time() - started))
     finally:
