@@ -22,7 +22,7 @@ FRAGMENTS = [
      {}),
     ("jira.py", "jira.options", "JIRA",
      "The connection options shared by the Jira Cloud modules (generated from module_utils/jira/options.py).",
-     {"CONNECTION": "CONNECTION"}),
+     {"CONNECTION": "CONNECTION", "LOOKUP": "LOOKUP"}),
 ]
 
 HEADER = '''# -*- coding: utf-8 -*-

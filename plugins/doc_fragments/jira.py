@@ -142,3 +142,44 @@ options:
     type: float
     default: 120.0
 """
+
+    # The LOOKUP table of jira/options.py.
+    LOOKUP = r"""
+options:
+  timeout:
+    description:
+    - Seconds to wait for Atlassian to connect and to answer each request.
+    - If not set, the value of the C(JIRA_TIMEOUT) environment variable is used.
+    type: float
+    default: 30.0
+  validate_certs:
+    description:
+    - Verify Atlassian's TLS certificates.
+    type: bool
+    default: true
+  ca_path:
+    description:
+    - A PEM file of CA certificates to trust (a TLS-inspecting proxy).
+    - If not set, the value of the C(JIRA_CA_PATH) environment variable is used.
+    type: path
+  proxy:
+    description:
+    - Proxy URL. If not set, the C(HTTPS_PROXY), C(HTTP_PROXY) and C(NO_PROXY) environment variables apply.
+    type: str
+  retries:
+    description:
+    - How many times to retry a request answered with 429 or, for read requests, 502/503/504 or not at all.
+    type: int
+    default: 4
+  retry_backoff:
+    description:
+    - Seconds before the first retry, doubled each time (at most 30 s), with jitter; C(Retry-After) is the minimum
+      wait (Atlassian's advice).
+    type: float
+    default: 5.0
+  retry_max_wait:
+    description:
+    - The most seconds to spend waiting between retries of one request.
+    type: float
+    default: 120.0
+"""

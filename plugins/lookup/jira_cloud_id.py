@@ -20,27 +20,13 @@ options:
     required: true
     type: list
     elements: str
-  validate_certs:
-    description: Verify the site's TLS certificate.
-    type: bool
-    default: true
-  ca_path:
-    description: A PEM file of CA certificates to trust (a TLS-inspecting proxy).
-    type: path
-  proxy:
-    description:
-      - Proxy URL. If not set, the C(HTTPS_PROXY), C(HTTP_PROXY) and C(NO_PROXY) environment variables apply.
-    type: str
-  timeout:
-    description: Seconds to wait for the site to connect and to answer.
-    type: float
-    default: 30.0
-  retries:
-    description: How many times to retry when the site answers 429 or 502/503/504 or not at all.
-    type: int
-    default: 4
+extends_documentation_fragment:
+  - snowspoke.jira.jira.LOOKUP
 notes:
   - The lookup runs on the controller, so the controller must reach the site (or the proxy).
+  - Its options come, in this order, from the lookup's own arguments, the C(JIRA_*) environment variables of the
+    controller (the same as the Jira modules read - C(JIRA_CA_PATH), C(JIRA_TIMEOUT); an empty value counts as unset),
+    and the defaults. C(module_defaults) do not apply to lookups.
 seealso:
   - module: snowspoke.jira.jira_scope_check
 """
@@ -53,6 +39,10 @@ EXAMPLES = r"""
 - name: Several sites at once, through a proxy
   ansible.builtin.set_fact:
     cloud_ids: "{{ query('snowspoke.jira.jira_cloud_id', 'acme', 'beta.atlassian.net', proxy='http://proxy:3128') }}"
+
+- name: Behind a TLS-inspecting proxy (or set JIRA_CA_PATH for every Jira call of the run)
+  ansible.builtin.debug:
+    msg: "{{ lookup('snowspoke.jira.jira_cloud_id', 'acme', ca_path='/etc/pki/proxy-ca.pem') }}"
 """
 
 RETURN = r"""
@@ -64,18 +54,30 @@ _raw:
 """
 
 from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.snowspoke.jira.plugins.module_utils.common.errors import SnowspokeError
-from ansible_collections.snowspoke.jira.plugins.module_utils.common.transport import REQUESTS_IMPORT_ERROR, RetryPolicy
+from ansible_collections.snowspoke.jira.plugins.module_utils.common.transport import REQUESTS_IMPORT_ERROR
 from ansible_collections.snowspoke.jira.plugins.module_utils.jira.client import JiraClient
-from ansible_collections.snowspoke.jira.plugins.module_utils.jira.options import site_url
+from ansible_collections.snowspoke.jira.plugins.module_utils.jira.options import LOOKUP, site_url
 
 try:
     from ansible.utils.display import Display
     display = Display()
 except ImportError:  # pragma: no cover - every supported ansible-core has it
     display = None
+
+
+def connection_options(given):
+    """The lookup's connection options: ``given`` (its arguments, already typed), then the JIRA_* environment
+    variables of the table (an empty one counts as unset, as AWX injects blank fields), then the defaults: the
+    same argument spec the Jira modules validate, so one setting reaches every Jira call."""
+    result = ArgumentSpecValidator(LOOKUP.argument_spec()).validate(
+        dict((name, value) for name, value in given.items() if value is not None))
+    if result.error_messages:
+        raise AnsibleLookupError("jira_cloud_id: %s" % "; ".join(result.error_messages))
+    return result.validated_parameters
 
 
 class LookupModule(LookupBase):
@@ -85,12 +87,13 @@ class LookupModule(LookupBase):
             raise AnsibleError("The snowspoke.jira.jira_cloud_id lookup needs the Python library requests on the "
                                "controller.")
         self.set_options(var_options=variables, direct=kwargs)
-        if self.get_option("timeout") <= 0:
-            raise AnsibleLookupError("jira_cloud_id: timeout must be a positive number of seconds.")
+        params = connection_options(dict((name, self.get_option(name)) for name in kwargs))
         log = display.vvv if display is not None else None
-        client = JiraClient(validate_certs=self.get_option("validate_certs"), ca_path=self.get_option("ca_path"),
-                            timeout=self.get_option("timeout"), proxy=self.get_option("proxy"),
-                            retry=RetryPolicy(retries=self.get_option("retries")), log=log)
+        warn = display.warning if display is not None else None
+        try:
+            client = JiraClient.from_options(params, log=log, warn=warn)
+        except SnowspokeError as exc:
+            raise AnsibleLookupError("jira_cloud_id: %s" % exc) from None
         cloud_ids = []
         for term in terms:
             try:

@@ -6,7 +6,8 @@ It listens on 127.0.0.1 (``--port``, 8443 by default; 0 picks a free one), gener
 (``--tls-dir``), and prints how to point clients at it: the proxy URL (clients keep the real host names
 https://dev1.service-now.com, https://acme.atlassian.net, https://api.atlassian.com) and the CA file to trust.
 Everything else (more instances, users, tokens, apps, consent clicks, faults) goes through the control API under
-``/_emulator/`` (see tests/emulator/server.py and the applications' control modules). Ctrl-C stops it.
+``/_emulator/`` (see tests/emulator/server.py and the applications' control modules; README.md, "Try it on the
+emulator", gets an API token and OAuth apps from it with curl). Ctrl-C stops it.
 """
 
 import argparse
@@ -54,7 +55,7 @@ def main(argv=None):
     print("snowspoke emulator listening on 127.0.0.1:%d" % server.port)
     print("  clients: export HTTPS_PROXY=%s HTTP_PROXY=%s NO_PROXY=" % (server.proxy_url, server.proxy_url))
     if tls:
-        print("           export REQUESTS_CA_BUNDLE=%s   (or the modules' ca_path / SN_CA_PATH)" % tls.ca_path)
+        print("           export SN_CA_PATH=%s JIRA_CA_PATH=%s" % (tls.ca_path, tls.ca_path))
     for instance in fleet.instances():
         print("  ServiceNow %s  admin / %s" % (instance.url, instance.admin_password))
     for site in cloud.sites:

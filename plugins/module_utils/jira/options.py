@@ -78,6 +78,12 @@ CONNECTION = JIRA.only(
      "retry_backoff", "retry_max_wait"), name="jira_connection",
     description="How to reach Atlassian (the Jira side of the set-up); each site's credentials are in its entry.")
 
+# How the controller reaches a Jira site for a lookup (jira_cloud_id: the site's tenant_info, no credentials). The
+# lookup validates its options with this table's argument spec, so the JIRA_* fallbacks work as in the modules.
+LOOKUP = JIRA.only(
+    ("timeout", "validate_certs", "ca_path", "proxy", "retries", "retry_backoff", "retry_max_wait"),
+    name="jira_lookup", description="How the controller reaches the Jira Cloud site (lookups).")
+
 SITE_SUFFIX = ".atlassian.net"
 GATEWAY_JIRA_PATH = "/ex/jira/"
 _SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$", re.IGNORECASE)
