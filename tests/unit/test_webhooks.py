@@ -299,8 +299,8 @@ def test_admin_webhook_refusals(world, site):
     duplicate = admin_hook(world, site)
     assert duplicate["failed"] and "2 admin webhooks" in duplicate["msg"] and duplicate["ids"] == [first, 99]
     user = site.add_user("dev@%s.example" % site.name)
-    refused = run(JIRA, jira_webhook, jira_args(world, site, username=user.email, api_token=user.add_api_token(),
-                                               name="x", url="https://dev1.service-now.com/x"))
+    refused = run(JIRA, jira_webhook, jira_args(
+        world, site, username=user.email, api_token=user.add_api_token(), name="x", url="https://dev1.service-now.com/x"))
     assert refused["failed"] and "HTTP 403" in refused["msg"]
     for args, words in (({"kind": "dynamic"}, "Only Connect and OAuth 2.0 apps"), ({"name": None}, "name is required"),
                         ({"url": "http://plain.example/x"}, "https://"), ({"events": []}, "at least one"),

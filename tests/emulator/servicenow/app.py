@@ -8,7 +8,7 @@ import threading
 import time
 
 from ..http import html_response, json_response
-from . import auth, oauth, schema, seed, tableapi, ui, webhooks
+from . import auth, oauth, seed, tableapi, ui, webhooks
 from .instance import RUNTIME_OPTIONS, SEED_OPTIONS, SWITCHES, Instance, check_switches
 from .store import Store
 

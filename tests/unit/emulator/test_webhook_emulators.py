@@ -221,7 +221,7 @@ def test_a_put_without_the_secret_follows_the_switch(world, on_put, kept):
 
 
 # -- Jira: dynamic webhooks ------------------------------------------------------------------------------------
-def _oauth(world, site, scopes=WEBHOOK_SCOPES, name="app"):
+def _oauth(world, site, scopes=tuple(WEBHOOK_SCOPES), name="app"):
     app = world.cloud.add_oauth_app(name, scopes=scopes)
     owner = site.user("admin@acme.example")
     return app, {"Authorization": "Bearer " + world.cloud.issue_tokens(app, owner)["access_token"]}
@@ -289,12 +289,9 @@ def test_an_event_reaches_every_matching_webhook_signed_when_it_has_a_secret(wor
     site, admin, _user = _site(world)
     callback = "%s/%s" % (instance.url, WEBHOOK_PATH)
     hooks = site.url + "/rest/webhooks/1.0/webhook"
-    world.request("POST", hooks, auth=admin, json={"name": "signed", "url": callback, "secret": hmac_token,
-                                                  "events": ["jira:issue_created"],
-                                                  "filters": {"issue-related-events-section": "project = OPS"}})
-    world.request("POST", hooks, auth=admin, json={"name": "unsigned", "url": callback, "events": ["jira:issue_created"]})
-    world.request("POST", hooks, auth=admin, json={"name": "wrong secret", "url": callback, "secret": token(),
-                                                  "events": ["jira:issue_created"]})
+    for body in ({"name": "signed", "secret": hmac_token, "filters": {"issue-related-events-section": "project = OPS"}},
+                 {"name": "unsigned"}, {"name": "wrong secret", "secret": token()}):
+        world.request("POST", hooks, auth=admin, json=dict(body, url=callback, events=["jira:issue_created"]))
     _app, bearer = _oauth(world, site)
     world.request("POST", GATEWAY % site.cloud_id + "/rest/api/3/webhook", headers=bearer, json={
         "url": callback + "?token=" + url_token, "webhooks": [{"events": ["jira:issue_created"],
