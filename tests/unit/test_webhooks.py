@@ -98,8 +98,11 @@ def assert_no_secret(result, *values):
     ({"webhook_callback_url": "not_shown"}, "token"),
     ({"webhook_callback_url": "not_shown"}, "hmac"),
     ({"webhook_token_parameter": "webhook_token"}, "token"),  # shown: the instance's own URL is used
+    ({"webhook_lookalike_table": True}, "token"),  # a global table with the same label is not the registry
+    # the registry waits for its token's secret, whatever the batch order (an instance forming the URL on save)
+    ({"batch_order": "reverse", "webhook_callback_url_refresh": "on_save"}, "token"),
 ], ids=["documented-hmac", "documented-token", "table2", "table3-prefixed", "prefixed-hmac", "token-only",
-        "not-shown-token", "not-shown-hmac", "parameter-shown"])
+        "not-shown-token", "not-shown-hmac", "parameter-shown", "lookalike", "batch-reverse"])
 def test_registry_converges_and_its_callback_accepts_events(world, instance, switches, callback_type):
     instance.set_options(**switches)
     value = token()
@@ -110,6 +113,7 @@ def test_registry_converges_and_its_callback_accepts_events(world, instance, swi
     first = registry(world, instance, token=value, callback_type=callback_type, description="d")
     assert first["changed"] and not first.get("failed"), first.get("msg")
     [table] = [name for name in WEBHOOK_REGISTRY_TABLES if instance.has_table(name)]
+    assert instance.has_table("u_jira_webhook_registry") is bool(switches.get("webhook_lookalike_table"))
     assert first["schema"]["table"] == table and first["registry"]["table"] == table
     [record] = instance.records(table)
     assert record[first["schema"]["fields"]["name"]] == "Jira acme webhook"
@@ -189,6 +193,20 @@ def test_token_rotation_needs_update_secret_always(world, instance):
     assert deliver(world, rotated_result, rotated) == 200 and deliver(world, rotated_result, value) == 401
     for result in (refused, predicted, rotated_result):
         assert_no_secret(result, value, rotated)
+
+
+def test_token_rotation_where_the_url_is_formed_on_save(world, instance):
+    """An instance that forms the shown URL when the registry is saved keeps showing the old token after a rotation:
+    the module says so (the events need the new one), and a save of the registry repairs it."""
+    instance.set_options(webhook_callback_url_refresh="on_save")
+    value, rotated = token(), token()
+    registry(world, instance, token=value)
+    stale = registry(world, instance, token=rotated, update_secret="always")
+    assert stale["failed"] and "forms the URL when the registry is saved" in stale["msg"]
+    resaved = registry(world, instance, token=rotated, description="saved again")
+    assert resaved["changed"] and resaved["callback_url_source"] == "instance"
+    assert deliver(world, resaved, rotated) == 200
+    assert_no_secret(stale, value, rotated)
 
 
 def test_diff_masks_the_token_and_never_shows_the_url_columns(world, instance):

@@ -156,7 +156,7 @@ class Webhook:
         return token_state, registry_state
 
     # -- the callback URL -------------------------------------------------------------------------------------
-    def callback(self, record, written):
+    def callback(self, record, written, token_sent=False):
         """(template, source) of the callback URL: read back from the instance when it shows one (after this run's
         writes), else derived. A token-based URL the instance shows must carry the token given."""
         params, schema = self.params, self.schema
@@ -178,6 +178,13 @@ class Webhook:
                 return shown, "instance", kind
             if token and token in shown:
                 return shown.replace(token, PLACEHOLDER), "instance", kind
+            if params["state"] == "present" and not self.task.check_mode and token_sent:
+                raise RecordError(
+                    "The callback URL %s %r shows on %s does not carry the token this run stored in token record %r: "
+                    "the instance forms the URL when the registry is saved, not when its token changes." % (
+                        REGISTRY_LABEL, params["name"], self.client.host, self.token_name),
+                    hint="Jira must use the new token: save the registry once in the UI (or change its description) "
+                         "so the instance forms the URL again, then run again.", field=field)
             if params["state"] == "present" and not self.task.check_mode:
                 raise RecordError(
                     "The callback URL %s %r shows on %s does not carry the token given: the token record %r holds "
@@ -224,7 +231,8 @@ def run(task):
         template, source, kind = work.callback(current, written=False)
     else:
         written = dict(registry_state.record or {}, sys_id=registry_state.sys_id)
-        template, source, kind = work.callback(written, written=True)
+        token_sent = registry_state.action == "none" and token_state.action != "none"  # a rotation, the registry as is
+        template, source, kind = work.callback(written, written=True, token_sent=token_sent)
     shown = dict(work._compared(registry_state.record) or {}, table=work.schema.table)  # pylint: disable=protected-access
     token = dict(token_state.record or {}, table=webhook_schema.TOKEN_TABLE)
     return dict(_result(reconciler, work, template, source, kind), registry=shown, token_record=token)

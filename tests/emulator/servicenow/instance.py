@@ -71,6 +71,11 @@ SWITCHES = {
     "webhook_callback_url": ("shown", ("shown", "not_shown")),
     # A token-based callback URL "uses a static token in the URL": the name of its parameter is unconfirmed.
     "webhook_token_parameter": ("token", ("token", "webhook_token")),
+    # Whether the URL a registry shows follows a new token of its token record ("always": formed when shown) or is
+    # formed when the registry itself is saved ("on_save"): unconfirmed.
+    "webhook_callback_url_refresh": ("always", ("always", "on_save")),
+    # Not a fact of the docs but a reality to survive: a customer's own global table labelled like the registry.
+    "webhook_lookalike_table": (False, bool),
 }
 # The columns instance switches take away.
 _SWITCHED_COLUMNS = (("http_connection_order", False, "sys_connection.order"),

@@ -311,7 +311,10 @@ _DEFINITIONS = (
         ("sn_jira_spoke_webhook_registry", "Jira Webhook Registry"),
         ("sn_jira_spoke_jira_webhook_registry", "Jira Webhook Registry"),
         ("sn_jira_spoke_webhook_registries", "Jira Webhook Registries"),
-    ))
+    )) + (
+    # A customer's own table with the registry's label, outside the spoke (SWITCHES webhook_lookalike_table).
+    Table("u_jira_webhook_registry", "Jira Webhook Registry", fields=(_f("u_name", max_length=100, label="Name"),)),
+)
 
 WEBHOOK_PATH = "api/sn_jira_spoke/jira_webhook_callbacks/wh_entry"
 # The candidate names of the registry table (instance.SWITCHES webhook_registry_table): plausible, none documented.

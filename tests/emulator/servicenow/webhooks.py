@@ -8,8 +8,9 @@ whose Callback URL Type is "Token-based Callback URL" ("uses a static token in t
 sends (Atlassian, admin webhooks with a secret): ``X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>``.
 
 Everything else is a switch of the instance (instance.SWITCHES ``webhook_*``), because no public source settles it:
-the table's name, its columns' names, whether a type can be chosen at all, whether the form's URL is a column, and
-the name of the URL parameter that carries the token.
+the table's name, its columns' names, whether a type can be chosen at all, whether the form's URL is a column (and
+whether it follows a new token or is formed when the registry is saved), and the name of the URL parameter that
+carries the token.
 """
 
 import hashlib
@@ -39,10 +40,16 @@ def registry_table(instance):
     return None if chosen == "absent" else chosen
 
 
+LOOKALIKE_TABLE = "u_jira_webhook_registry"
+
+
 def absent_tables(instance):
-    """The candidate registry tables this instance does not have."""
+    """The candidate registry tables this instance does not have (and the look-alike, unless switched on)."""
     chosen = registry_table(instance)
-    return frozenset(name for name in schema.WEBHOOK_REGISTRY_TABLES if name != chosen)
+    absent = set(name for name in schema.WEBHOOK_REGISTRY_TABLES if name != chosen)
+    if not instance.option("webhook_lookalike_table"):
+        absent.add(LOOKALIKE_TABLE)
+    return frozenset(absent)
 
 
 def absent_columns(instance):
@@ -113,7 +120,8 @@ def refresh_urls(instance, record):
 def token_changed(instance, token_id):
     """A token record changed: the registries pointing at it show a new URL."""
     table = registry_table(instance)
-    if table is None or instance.option("webhook_callback_url") != "shown":
+    if table is None or instance.option("webhook_callback_url") != "shown" or \
+            instance.option("webhook_callback_url_refresh") == "on_save":
         return
     for record in instance.rows(table):
         if record.get(fields_of(instance)["token"]) == token_id:

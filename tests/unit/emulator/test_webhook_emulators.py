@@ -132,6 +132,12 @@ def test_the_callback_url_shown_follows_type_token_and_parameter(world):
        sysparm_input_display_value="true")
     shown = sn(world, instance, "GET", WEBHOOK_REGISTRY_TABLES[0], sys_id=record["sys_id"]).json()["result"]
     assert shown["token_callback_url"] == "%s?token=%s" % (base, rotated)
+    # formed on save: a new token does not show until the registry is saved again
+    instance.set_options(webhook_callback_url_refresh="on_save")
+    sn(world, instance, "PATCH", "token_verification", {"token": token()}, record["token"],
+       sysparm_input_display_value="true")
+    assert sn(world, instance, "GET", WEBHOOK_REGISTRY_TABLES[0], sys_id=record["sys_id"]).json()["result"][
+        "token_callback_url"] == "%s?token=%s" % (base, rotated)
     other = world.fleet.add_instance("u2", webhook_registry_fields="prefixed", webhook_token_parameter="webhook_token")
     record, value = registry(world, other, "token", fields="prefixed")
     assert record["callback_url"] == "%s/%s?webhook_token=%s" % (other.url, WEBHOOK_PATH, value)
