@@ -82,8 +82,11 @@ def test_discover_names_how_each_instance_behaves(ansible, emulator, instance):
         "masked": PROFILES["secrets_masked"],
         "empty": PROFILES["secrets_empty"],
         "cascade": PROFILES["no_default_profile"],
-        "model_id": PROFILES["attribute_model_id"],
-        "orderless": PROFILES["no_order_fields"],
+        # Two instances play the webhook registry's facts too (each fact is asserted on its own).
+        "model_id": dict(PROFILES["attribute_model_id"], webhook_registry_table="sn_jira_spoke_webhook_registries",
+                         webhook_registry_fields="prefixed", webhook_callback_types="token_only",
+                         webhook_callback_url="not_shown"),
+        "orderless": dict(PROFILES["no_order_fields"], webhook_registry_table="absent"),
     }
     targets, secrets = {}, []
     try:
@@ -121,6 +124,20 @@ def test_discover_names_how_each_instance_behaves(ansible, emulator, instance):
         assert behaviour("cascade")["registry_delete"] == "delete"
         assert behaviour("model_id")["attribute_model"] == "model_id"
         assert behaviour("orderless")["http_connection_order"] == "absent"
+        # The Jira webhook registry's undocumented facts, as each instance has them.
+        assert [documented[fact] for fact in ("webhook_registry_table", "webhook_registry_fields",
+                                              "webhook_callback_types", "webhook_callback_url")] == [
+            "sn_jira_spoke_webhook_registry", "found", "token and hmac", "shown"]
+        other = behaviour("model_id")
+        assert [other[fact] for fact in ("webhook_registry_table", "webhook_registry_fields",
+                                         "webhook_callback_types", "webhook_callback_url")] == [
+            "sn_jira_spoke_webhook_registries", "found", "token only", "derived"]
+        assert behaviour("orderless")["webhook_registry_table"] == "not found"
+        facts = run.task(SUMMARY, host=targets["model_id"].name)["result"]["msg"]["unconfirmed_facts"]
+        assert facts["webhook_registry"]["webhook_registry_fields"].startswith(
+            "found - Columns by label: description=webhook_description, name=webhook_name, path=webhook_path, "
+            "token=token_verification")
+        assert "derives it as https://" in facts["webhook_registry"]["webhook_callback_url"]
         # Not a secret, nor the encrypted form the instance holds for it.
         run.assert_no_secret(*secrets + [row["password"] for target in targets.values()
                                          for row in target.records("basic_auth_credentials")])

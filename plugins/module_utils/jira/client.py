@@ -285,8 +285,8 @@ class JiraClient:
             if any(failed in reason for failed in FAILED_LOGIN_REASONS):
                 self._raise(response, method, path, credentials, site=site, gateway=gateway, payload=payload)
             return Answer(response, payload)
-        if response.status_code == 204:
-            return Answer(response, None)
+        if response.status_code == 204 or (200 <= response.status_code < 300 and not response.content):
+            return Answer(response, None)  # no content (a 202 of an accepted delete, for one)
         self._raise(response, method, path, credentials, site=site, gateway=gateway, payload=payload)
         raise UnexpectedContentError(  # a 2xx that is not JSON
             "%s answered %s %s with %s instead of JSON (HTTP %d)." % (

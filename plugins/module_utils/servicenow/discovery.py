@@ -12,6 +12,7 @@ Values of encrypted fields are never returned: only the shape of what the instan
 from __future__ import annotations
 
 from ..common.errors import HTTPError, NotFoundError
+from . import webhook_schema
 from .client import READ_PARAMS, TABLE_PATH
 from .query import Query
 
@@ -28,7 +29,7 @@ def _raw(client, path, query, fields, limit):
     return client.call("GET", path, params=params, with_headers=True)
 
 
-def probe(client, alias, facts):
+def probe(client, alias, facts, spoke_scope="sn_jira_spoke"):
     """The answers, by fact. ``alias``: the shipped alias record (or None); ``facts``: what the pre-flight found."""
     found = {}
     found["invalid_query"] = _invalid_query(client)
@@ -44,7 +45,16 @@ def probe(client, alias, facts):
         "unknown", "Not readable: whether the Batch API keeps the order of writes or a client-chosen sys_id. The "
                    "set-up relies on neither (a batch holds only independent writes) and falls back to one request "
                    "per write when the instance refuses writes in a batch.")
+    found.update(_webhook_facts(client, spoke_scope))
     return found
+
+
+def _webhook_facts(client, spoke_scope):
+    """The Jira webhook registry's undocumented facts (webhook_schema.py: table, columns, type, callback URL)."""
+    try:
+        return webhook_schema.discover(client, spoke_scope)
+    except HTTPError as exc:
+        return {"webhook_registry_table": _fact("unknown", "The tables could not be read: %s" % exc.message)}
 
 
 def _invalid_query(client):

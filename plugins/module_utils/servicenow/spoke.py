@@ -126,7 +126,7 @@ def evaluate(task, params, client, found):
                           missing["table"], missing["field"], client.host))
     facts["ok"] = not problems
     if params.get("discover"):
-        facts["discovery"] = discovery.probe(client, alias, facts)
+        facts["discovery"] = discovery.probe(client, alias, facts, params["spoke_scope"])
     if problems and params["fail_on_problems"]:
         raise RecordError(
             "%s is not ready for the Jira spoke set-up: %s" % (client.host, " ".join(

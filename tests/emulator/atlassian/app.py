@@ -2,8 +2,9 @@
 
 It serves Jira Cloud sites (``*.atlassian.net``), the API gateway (``api.atlassian.com``) and the authorization
 server (``auth.atlassian.com``) from one in-memory state guarded by one re-entrant lock, with a clock the tests
-move forward. No Atlassian call emulated here changes Jira data (token grants are not data), so every answer
-is logged with ``write=False``: the request log's write flag stays meaningful for the ServiceNow side.
+move forward. The only Jira data the emulated calls change are webhooks (webhooks.py): those writes are logged with
+``write=True``, every other answer with ``write=False`` (token grants are not data), so the request log's write
+flag proves on both sides that a check run wrote nothing.
 """
 
 import re
@@ -19,6 +20,7 @@ from .model import Account, Clock, Conflict, OAuthApp, Site, random_token
 from .ratelimit import RateLimiter, TENANT_REASON
 from .scopes import OFFLINE_ACCESS, parse_scope_string
 from .site import SiteHost, unknown_site
+from .webhooks import Webhooks
 
 SITE_SUFFIX = ".atlassian.net"
 API_HOST = "api.atlassian.com"
@@ -57,8 +59,14 @@ class AtlassianCloud:
         self.site_host = SiteHost(self)
         self.gateway = Gateway(self)
         self.auth = AuthServer(self)
+        self.webhooks = Webhooks(self)
+        self.server = None  # the EmulatorServer (attach): webhook deliveries go out through it
 
     # -- the application protocol (tests/emulator/http.py) -----------------------------------------------------
+    def attach(self, server):
+        """Called by the EmulatorServer: Jira's webhook deliveries reach their URLs through ``server.dispatch``."""
+        self.server = server
+
     def handles(self, host):
         return host.endswith(SITE_SUFFIX) or host in (API_HOST, AUTH_HOST)
 
@@ -83,7 +91,7 @@ class AtlassianCloud:
         response.headers.extend(rate_headers)
         response.headers.append(("ATL-TraceId", uuid.uuid4().hex[:16]))
         response.label = self.label_for(request)
-        response.write = False
+        response.write = bool(response.write) and response.status < 400  # only webhook writes say True
         return response
 
     def control(self, request, subpath):
@@ -212,6 +220,15 @@ class AtlassianCloud:
     @staticmethod
     def _scope_names(scopes):
         return parse_scope_string(scopes) if isinstance(scopes, str) else tuple(dict.fromkeys(scopes))
+
+    # -- webhooks --------------------------------------------------------------------------------------------
+    def fire(self, site, event, issue=None, user=None):
+        """What Jira does when ``event`` happens on ``site`` (a Site or its name) about ``issue`` (an Issue or its
+        key): a POST to every webhook that matches, signed when the webhook has a secret. Returns the deliveries."""
+        site = self.site(site) if isinstance(site, str) else site
+        if isinstance(issue, str):
+            issue = next((item for item in site.issues if item.key == issue), None)
+        return self.webhooks.deliver(site, event, issue, user)
 
     # -- rate limits -----------------------------------------------------------------------------------------
     def _rate_key(self, host_or_site):

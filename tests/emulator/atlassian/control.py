@@ -12,6 +12,8 @@
     POST   sites/<name>/boards                    {"name", "type"?, "project_key"}
     POST   sites/<name>/sprints                   {"board_id", "name", "state"?, "goal"?}
     POST   sites/<name>/issues                    {"project_key", "summary", "issue_type"?}
+    GET    sites/<name>/webhooks                  {"admin": [...], "dynamic": [...]} (secrets never shown)
+    POST   sites/<name>/events                    {"event", "issue_key"?} -> the deliveries (webhooks.py)
     GET    apps / POST apps                       {"name", "client_id"?, "client_secret"?, "callback_urls"?,
                                                    "scopes"?, "kind"?, "sites"?} -> includes client_secret once
     GET    clock / POST clock                     {"advance_days"?, "advance_seconds"?}
@@ -19,12 +21,15 @@
                                                   {"next": n, "retry_after"?, "host"?}
     DELETE rate_limit
     POST   token_info                             {"access_token"}
+    POST   behaviour                              {"classic_tokens_on_gateway"?, "captcha_after"?, and the
+                                                   webhook switches of webhooks.SWITCHES}
 """
 
 from urllib.parse import unquote
 
 from ..http import json_response
 from .model import Conflict
+from .webhooks import SWITCHES
 
 
 class _NotFound(Exception):
@@ -111,8 +116,10 @@ def _route(cloud, method, parts, body):  # pylint: disable=too-many-return-state
                 cloud.classic_tokens_on_gateway = bool(body["classic_tokens_on_gateway"])
             if "captcha_after" in body:
                 cloud.captcha_after = None if body["captcha_after"] is None else int(body["captcha_after"])
-            return 200, {"classic_tokens_on_gateway": cloud.classic_tokens_on_gateway,
-                         "captcha_after": cloud.captcha_after}
+            cloud.webhooks.set(**dict((name, value) for name, value in body.items() if name in SWITCHES))
+            return 200, dict({"classic_tokens_on_gateway": cloud.classic_tokens_on_gateway,
+                              "captcha_after": cloud.captcha_after},
+                             **dict((name, cloud.webhooks.option(name)) for name in SWITCHES))
         if head == "token_info" and method == "POST":
             info = cloud.token_info(body["access_token"])
             if info is None:
@@ -155,4 +162,11 @@ def _site_route(cloud, method, parts, body):  # pylint: disable=too-many-return-
     if rest == ["issues"] and method == "POST":
         issue = site.add_issue(body["project_key"], body["summary"], body.get("issue_type", "Task"))
         return 201, {"id": issue.id, "key": issue.key}
+    if rest == ["webhooks"] and method == "GET":
+        expiration = cloud.webhooks.expiration
+        return 200, {"admin": [hook.as_json() for hook in site.admin_webhooks.values()],
+                     "dynamic": [dict(hook.as_json(expiration), app=hook.app.client_id)
+                                 for hook in site.dynamic_webhooks.values()]}
+    if rest == ["events"] and method == "POST":
+        return 200, cloud.fire(site, body["event"], body.get("issue_key"))
     raise _NotFound("no control %s sites/%s" % (method, "/".join(parts)))

@@ -55,7 +55,7 @@ class Gateway:
             if token is None or site not in token.sites:
                 return None
             user = site.user(token.account.email)
-            return (user, token.scopes) if user is not None and user.active else None
+            return (user, token.scopes, token.app) if user is not None and user.active else None
         credentials = basic_credentials(value) if scheme == "basic" else None
         if credentials is not None:
             email, secret = credentials
@@ -67,8 +67,8 @@ class Gateway:
                 return None
             if token.kind == "classic":
                 # Unknown whether the real gateway accepts classic tokens: see AtlassianCloud.classic_tokens_on_gateway.
-                return (user, scopes.ALL) if self.cloud.classic_tokens_on_gateway else None
-            return user, token.scopes
+                return (user, scopes.ALL, None) if self.cloud.classic_tokens_on_gateway else None
+            return user, token.scopes, None
         return None
 
     # -- endpoints -------------------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ class Gateway:
         caller = self._caller(request, site)
         if caller is None:
             return json_response(401, UNAUTHORIZED)
-        user, granted = caller
+        user, granted, app = caller
         operation, params, allowed = jira.match(request.method, rest)
         if operation is None:
             response = jira.error(404, "null for uri: %s" % request.url)
@@ -89,7 +89,8 @@ class Gateway:
             return json_response(401, SCOPE_MISMATCH)
         else:
             base_url = "https://%s/ex/jira/%s" % (request.host, site.cloud_id)
-            response = jira.dispatch(jira.JiraCall(self.cloud, site, user, base_url, request, params), operation)
+            response = jira.dispatch(jira.JiraCall(self.cloud, site, user, base_url, request, params, app=app),
+                                     operation)
         response.headers.extend(jira_headers(user))
         return response
 

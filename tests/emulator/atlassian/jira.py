@@ -56,6 +56,8 @@ _ROUTES = (
     (re.compile(r"^/rest/api/(?P<version>[23])/project/search$"), "project_search", ("GET",)),
     (re.compile(r"^/rest/api/(?P<version>[23])/search/jql$"), "search_jql", ("GET", "POST")),
     (re.compile(r"^/rest/api/(?P<version>[23])/search$"), "search_removed", ("GET", "POST")),
+    (re.compile(r"^/rest/api/(?P<version>[23])/webhook$"), "dynamic_webhooks", ("GET", "POST", "DELETE")),
+    (re.compile(r"^/rest/api/(?P<version>[23])/webhook/refresh$"), "dynamic_refresh", ("PUT",)),
     (re.compile(r"^/rest/agile/1\.0/board$"), "boards", ("GET",)),
     (re.compile(r"^/rest/agile/1\.0/board/(?P<board_id>[^/]+)/sprint$"), "sprints", ("GET",)),
 )
@@ -73,10 +75,11 @@ class BadRequest(Exception):
 class JiraCall:
     """One authenticated (or anonymous) call of a Jira operation."""
 
-    def __init__(self, cloud, site, user, base_url, request, params=None):
+    def __init__(self, cloud, site, user, base_url, request, params=None, app=None):
         self.cloud = cloud
         self.site = site
         self.user = user
+        self.app = app  # the OAuth 2.0 app of a bearer token (gateway), else None
         self.base_url = base_url
         self.request = request
         self.params = params or {}
@@ -231,6 +234,11 @@ def _unquote(value):
     return value
 
 
+def filter_issues(site, jql):
+    """The site's issues a JQL matches (the tiny subset of ``_filter_issues``); BadRequest for an unbounded one."""
+    return _filter_issues(site, jql)
+
+
 def _filter_issues(site, jql):
     """A tiny JQL subset: ``project = X`` / ``project in (X, Y)`` and ``key = X-1`` restrict; every other clause
     is accepted and matches everything. Jira refuses unbounded queries on this endpoint."""
@@ -383,7 +391,17 @@ def _sprints(call):
                                "values": [_sprint_json(call, s) for s in page]})
 
 
+def _dynamic_webhooks(call):
+    return call.cloud.webhooks.dynamic(call, "dynamic_webhooks")
+
+
+def _dynamic_refresh(call):
+    return call.cloud.webhooks.dynamic(call, "dynamic_refresh")
+
+
 _HANDLERS = {
+    "dynamic_webhooks": _dynamic_webhooks,
+    "dynamic_refresh": _dynamic_refresh,
     "myself": _myself,
     "mypermissions": _mypermissions,
     "project_search": _project_search,

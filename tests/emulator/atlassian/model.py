@@ -220,6 +220,8 @@ class Site:
         self.boards = {}
         self.sprints = {}
         self.issues = []
+        self.admin_webhooks = {}  # id -> webhooks.AdminWebhook
+        self.dynamic_webhooks = {}  # id -> webhooks.DynamicWebhook (of every app)
         self._next_project_id = 10000
         self._next_issue_id = 10000
         self._next_board_id = 1

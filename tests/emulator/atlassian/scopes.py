@@ -55,6 +55,12 @@ OPERATION_SCOPES = {
     ("GET", "boards"): (("read:board-scope:jira-software", "read:project:jira"),),
     # getAllSprints
     ("GET", "sprints"): (("read:sprint:jira-software",),),
+    # getDynamicWebhooksForApp, registerDynamicWebhooks, deleteWebhookById, refreshWebhooks
+    ("GET", "dynamic_webhooks"): (("read:jira-work", "manage:jira-webhook"), ("read:webhook:jira", "read:jql:jira")),
+    ("POST", "dynamic_webhooks"): (("read:jira-work", "manage:jira-webhook"),
+                                   ("read:field:jira", "read:project:jira", "write:webhook:jira")),
+    ("DELETE", "dynamic_webhooks"): (("read:jira-work", "manage:jira-webhook"), ("delete:webhook:jira",)),
+    ("PUT", "dynamic_refresh"): (("read:jira-work", "manage:jira-webhook"), ("write:webhook:jira", "read:webhook:jira")),
     # User Identity API
     ("GET", "me"): (("read:me",),),
 }

@@ -6,12 +6,15 @@ refused (they work through the API gateway only). Jira answers the login outcome
 """
 
 import html
+import re
 import uuid
 
 from ..http import Response, html_response, json_response
 from . import jira
 from .credentials import authorization, basic_credentials
 
+# Admin webhooks (webhooks.py): the site URL only, with an administrator's basic auth.
+_ADMIN_WEBHOOKS = re.compile(r"^/rest/webhooks/1\.0/webhook(?:/(\d+))?$")
 FAILED_BODY = {"message": "Client must be authenticated to access this resource.", "status-code": 401}
 
 UNKNOWN_SITE_PAGE = """<!DOCTYPE html>
@@ -63,6 +66,12 @@ class SiteHost:
         user, failure = self._authenticate(site, request)
         if failure is not None:
             return failure
+        admin_hook = _ADMIN_WEBHOOKS.match(request.path.rstrip("/"))
+        if admin_hook:
+            response = self.cloud.webhooks.admin(site, user, request,
+                                                 int(admin_hook.group(1)) if admin_hook.group(1) else None)
+            response.headers.extend(jira_headers(user))
+            return response
         operation, params, allowed = jira.match(request.method, request.path)
         if operation is None:
             response = jira.error(404, "null for uri: %s" % request.url)

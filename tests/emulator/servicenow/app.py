@@ -8,7 +8,7 @@ import threading
 import time
 
 from ..http import html_response, json_response
-from . import auth, oauth, schema, seed, tableapi, ui
+from . import auth, oauth, seed, tableapi, ui, webhooks
 from .instance import RUNTIME_OPTIONS, SEED_OPTIONS, SWITCHES, Instance, check_switches
 from .store import Store
 
@@ -39,6 +39,8 @@ class ServiceNowFleet:
         self.server = None
         self._lock = threading.Lock()
         self._instances = {}
+        # Jira events posted to each instance's webhook callback, accepted or not: {instance name: [entry]}.
+        self.webhook_events = {}
         for name, options, credentials, key in self.store.load_instances():
             self._instances[name] = Instance(self, name, options, credentials, key)
 
@@ -86,6 +88,9 @@ class ServiceNowFleet:
                 return oauth.token_endpoint(instance, request)
             if path == "/oauth_initiator.do":
                 return oauth.initiator(instance, request)
+            if path.startswith("/api/") and webhooks.serves(instance, path):
+                # The spoke's Scripted REST API authenticates the event itself (its token), not the caller.
+                return webhooks.callback(instance, request)
             if path.startswith("/api/"):
                 caller = auth.authenticate(instance, request)
                 if not caller.ok:
@@ -157,6 +162,7 @@ class ServiceNowFleet:
             instance = self._instances.pop(name.lower(), None)
             if instance is not None:
                 self.store.delete_instance(instance.name)
+                self.webhook_events.pop(instance.name, None)
             return instance is not None
 
     # -- control API (/_emulator/servicenow/...) ---------------------------------------------------------
@@ -194,13 +200,17 @@ class ServiceNowFleet:
                 raise ValueError("decision must be accept or deny")
             return json_response(200, {"result": instance.consent(spec["credential"], spec.get("atlassian_user"),
                                                                   spec.get("decision", "accept"))})
+        if action == "webhook_events":
+            if method == "DELETE":
+                self.webhook_events.pop(instance.name, None)
+            return json_response(200, {"result": self.webhook_events.get(instance.name, [])})
         if action == "client_credentials" and method == "POST":
             return json_response(200, {"result": instance.fetch_client_credentials_token(spec["credential"])})
         return json_response(404, {"error": {"message": "No control %s" % sub}})
 
     @staticmethod
     def _control_records(request, instance, table, sys_id):
-        if table not in schema.TABLES:
+        if not instance.has_table(table):
             raise ValueError("unknown table %s" % table)
         method = request.method
         if sys_id is None:

@@ -7,7 +7,7 @@ RuleAbort (the Table API answers 403 naming the rule); ``after_insert`` runs onc
 import re
 from urllib.parse import urlsplit
 
-from . import schema
+from . import schema, webhooks
 
 
 class RuleAbort(Exception):
@@ -48,6 +48,15 @@ def before_write(instance, table, old, new, user_name):
         _alias_id_and_parent(instance, old, new)
     if schema.is_a(cls, "oauth_2_0_credentials"):
         _unique_profile(instance, old, new)
+    if cls in schema.WEBHOOK_REGISTRY_TABLES:
+        webhooks.refresh_urls(instance, new)  # the callback URL the form shows (when the instance has the column)
+
+
+def after_update(instance, table, old, record):
+    """Run after an update is stored: a new token changes the callback URL of the registries using it."""
+    del old
+    if schema.is_a(record.get("sys_class_name") or table, "token_verification"):
+        webhooks.token_changed(instance, record["sys_id"])
 
 
 def after_insert(instance, table, record, user_name):

@@ -85,6 +85,7 @@ class Table:
     read_only: bool = False
     virtual: bool = False
     extensible: bool = False
+    scope: str = "global"  # the application scope the table belongs to (its sys_db_object.sys_scope)
     all_fields: Dict[str, Field] = field(default_factory=dict)
 
 
@@ -278,10 +279,47 @@ _DEFINITIONS = (
         _f("scope", max_length=4000), _ref("user", "sys_user"),
     )),
     # -- webhooks ------------------------------------------------------------------------------------------
+    # setup-jira302-webhooks.md (Australia): "enter token_verification.list ... the Token Verifications table",
+    # fields Name, Description, Token (element names as the emulator's guess).
     Table("token_verification", "Token Verification", fields=(
         _f("name", max_length=100), _f("description", max_length=1000), _f("token", "password2", max_length=255),
     )),
+) + tuple(
+    # The "Jira Webhook Registries" module of the spoke (same page): Name, Description, Token, Path (default
+    # WEBHOOK_PATH) and the Callback URL Type (Token-based or HMAC-based Callback URL), which decides the URL the
+    # form shows. The table's name, its columns' names and how it shows the URL are not documented: every
+    # candidate table below carries the columns of both field sets (webhooks.FIELD_SETS), and an instance keeps
+    # one table and one set (instance.SWITCHES webhook_*); the others are absent there.
+    Table(name, label, display="name", scope="sn_jira_spoke", fields=(
+        # field set "plain"
+        _f("name", max_length=100, label="Name"), _f("description", max_length=1000, label="Description"),
+        _ref("token", "token_verification", label="Token"),
+        _f("path", max_length=255, default="api/sn_jira_spoke/jira_webhook_callbacks/wh_entry", label="Path"),
+        _choice("callback_type", (("token_based", "Token-based Callback URL"), ("hmac_based", "HMAC-based Callback URL")),
+                "token_based", label="Callback URL Type"),
+        _f("token_callback_url", "url", max_length=1024, label="Token-based Callback URL"),
+        _f("hmac_callback_url", "url", max_length=1024, label="HMAC-based Callback URL"),
+        # field set "prefixed"
+        _f("webhook_name", max_length=100, label="Name"),
+        _f("webhook_description", max_length=1000, label="Description"),
+        _ref("token_verification", "token_verification", label="Token"),
+        _f("webhook_path", max_length=255, default="api/sn_jira_spoke/jira_webhook_callbacks/wh_entry", label="Path"),
+        _choice("callback_url_type", (("token", "Token-based Callback URL"), ("hmac", "HMAC-based Callback URL")),
+                "token", label="Callback URL Type"),
+        _f("callback_url", "url", max_length=1024, label="Callback URL"),
+    )) for name, label in (
+        ("sn_jira_spoke_webhook_registry", "Jira Webhook Registry"),
+        ("sn_jira_spoke_jira_webhook_registry", "Jira Webhook Registry"),
+        ("sn_jira_spoke_webhook_registries", "Jira Webhook Registries"),
+    )) + (
+    # A customer's own table with the registry's label, outside the spoke (SWITCHES webhook_lookalike_table).
+    Table("u_jira_webhook_registry", "Jira Webhook Registry", fields=(_f("u_name", max_length=100, label="Name"),)),
 )
+
+WEBHOOK_PATH = "api/sn_jira_spoke/jira_webhook_callbacks/wh_entry"
+# The candidate names of the registry table (instance.SWITCHES webhook_registry_table): plausible, none documented.
+WEBHOOK_REGISTRY_TABLES = ("sn_jira_spoke_webhook_registry", "sn_jira_spoke_jira_webhook_registry",
+                           "sn_jira_spoke_webhook_registries")
 
 TABLES: Dict[str, Table] = {t.name: t for t in _DEFINITIONS}
 
@@ -378,10 +416,16 @@ def virtual_sys_id(*parts):
     return hashlib.md5(":".join(parts).encode("utf-8")).hexdigest()
 
 
-def _virtual_row(table_name, sys_id, values):
+def scope_id(scope):
+    """The sys_id of an application scope's record: ``global``, or the store app of a scope (seed.SPOKE_APP_ID)."""
+    return "global" if scope == "global" else virtual_sys_id("sys_store_app", scope)
+
+
+def _virtual_row(table_name, sys_id, values, scope="global"):
     row = {name: f.default for name, f in TABLES[table_name].all_fields.items()}
     row.update(sys_id=sys_id, sys_class_name=table_name, sys_created_on=PLATFORM_DATE,
-               sys_updated_on=PLATFORM_DATE, sys_created_by="system", sys_updated_by="system", sys_scope="global")
+               sys_updated_on=PLATFORM_DATE, sys_created_by="system", sys_updated_by="system",
+               sys_scope=scope_id(scope))
     row.update(values)
     return row
 
@@ -393,7 +437,7 @@ def _generate_virtual_rows():
             "name": definition.name, "label": definition.label,
             "super_class": virtual_sys_id("sys_db_object", definition.parent) if definition.parent else "",
             "is_extendable": "true" if definition.extensible else "false",
-        }))
+        }, definition.scope))
         for column in _own_fields(definition):
             rows["sys_dictionary"].append(_virtual_row(
                 "sys_dictionary", virtual_sys_id("sys_dictionary", definition.name, column.name), {
@@ -402,13 +446,13 @@ def _generate_virtual_rows():
                     "max_length": str(column.max_length), "mandatory": "true" if column.mandatory else "false",
                     "default_value": column.default,
                     "display": "true" if column.name == definition.display else "false",
-                }))
+                }, definition.scope))
             for sequence, (value, label) in enumerate(column.choices):
                 rows["sys_choice"].append(_virtual_row(
                     "sys_choice", virtual_sys_id("sys_choice", definition.name, column.name, value), {
                         "name": definition.name, "element": column.name, "value": value, "label": label,
                         "sequence": str(sequence),
-                    }))
+                    }, definition.scope))
     return rows
 
 

@@ -144,7 +144,7 @@ def _json_content(request):
 # pylint: disable-next=too-many-return-statements,too-many-arguments
 def table_api(instance, request, caller, table_name, sys_id, version=None):
     definition = schema.table(table_name)
-    if definition is None:
+    if definition is None or not instance.has_table(table_name):
         return error(400, "Invalid table %s" % table_name, None)
     method = request.method
     params = Params(request)

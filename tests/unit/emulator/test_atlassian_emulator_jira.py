@@ -250,7 +250,10 @@ def test_scope_table_matches_the_specs():
     platform_ops = {("GET", "myself"): "/rest/api/3/myself", ("GET", "mypermissions"): "/rest/api/3/mypermissions",
                     ("GET", "project_search"): "/rest/api/3/project/search",
                     ("GET", "search_jql"): "/rest/api/3/search/jql", ("POST", "search_jql"): "/rest/api/3/search/jql",
-                    ("GET", "search_removed"): "/rest/api/3/search", ("POST", "search_removed"): "/rest/api/3/search"}
+                    ("GET", "search_removed"): "/rest/api/3/search", ("POST", "search_removed"): "/rest/api/3/search",
+                    ("GET", "dynamic_webhooks"): "/rest/api/3/webhook", ("POST", "dynamic_webhooks"): "/rest/api/3/webhook",
+                    ("DELETE", "dynamic_webhooks"): "/rest/api/3/webhook",
+                    ("PUT", "dynamic_refresh"): "/rest/api/3/webhook/refresh"}
     for (method, operation), path in platform_ops.items():
         spec = platform[path][method.lower()]["x-atlassian-oauth2-scopes"]
         expected = {tuple(entry["scopes"]) for entry in spec}
