@@ -100,7 +100,7 @@ def module(module_name, **args):
     """A standalone module's task, with the case's instance (ServiceNow modules)."""
     def build(ctx):
         values = dict((key, value(ctx) if callable(value) else value) for key, value in args.items())
-        if module_name != "jira_scope_check":
+        if not module_name.startswith("jira_"):
             values.setdefault("instance", instance_options(ctx))
         return {"snowspoke.jira." + module_name: values}
     return build
@@ -316,6 +316,31 @@ case(MODULES, "scope-check-two-auths", scope_check(access_token="abc"), "one way
      "username + api_token")
 case(MODULES, "scope-check-token-kind", scope_check(token_kind="old"), "token_kind", "auto, classic, scoped")
 case(MODULES, "scope-check-username-not-email", scope_check(username="bot"), "username 'bot'", "e-mail")
+
+
+
+def sn_webhook(**args):
+    base = {"name": "Jira acme webhook", "token": "acme-webhook-token-0123456789", "callback_type": "hmac"}
+    return module("servicenow_jira_webhook", **merged(base, args))
+
+
+def jira_webhook(**args):
+    base = {"jira_url": lambda ctx: ctx.site.url, "username": lambda ctx: ctx.email,
+            "api_token": lambda ctx: ctx.token, "name": "ServiceNow acme",
+            "url": "https://acme.service-now.com/api/sn_jira_spoke/jira_webhook_callbacks/wh_entry"}
+    return module("jira_webhook", **merged(base, args))
+
+
+case(MODULES, "sn-webhook-token-empty", sn_webhook(token=""), "token")
+case(MODULES, "sn-webhook-token-dict", sn_webhook(token={"t": "x"}), "token", "must be a string")
+case(MODULES, "sn-webhook-callback-type-unknown", sn_webhook(callback_type="signed"), "callback_type", "hmac")
+case(MODULES, "sn-webhook-name-empty", sn_webhook(name=""), "name", "must not be empty")
+case(MODULES, "jira-webhook-url-http", jira_webhook(url="http://acme.service-now.com/hook"), "url", "https://")
+case(MODULES, "jira-webhook-events-empty", jira_webhook(events=[]), "events", "at least one")
+case(MODULES, "jira-webhook-name-missing", jira_webhook(name=DROP), "name is required", "admin webhook")
+case(MODULES, "jira-webhook-dynamic-secret", jira_webhook(kind="dynamic", username=DROP, api_token=DROP,
+                                                          access_token="abc", secret="acme-hmac-secret-42", jql="project = ACME"),
+     "cannot carry a secret")
 
 # -- the roles' variables -----------------------------------------------------------------------------------------
 ROLES = "roles"

@@ -1,7 +1,7 @@
 """The controller path (the action plugins, the default) and the module path (the shipped modules: a remote
 connection, become, async, or SNOWSPOKE_RUN_AS_MODULE=1) give the same results.
 
-Every one of the eight modules runs on each path through the same sequence on a fresh instance of the same name
+Every one of the ten modules runs on each path through the same sequence on a fresh instance of the same name
 (and the same Jira site): check + diff, apply + diff, rerun at -vvv with failures and warnings. The WHOLE recorded
 results are compared (``invocation`` and ``request_log`` included), less VOLATILE below. Which path ran is proven
 from the emulator's request log: every request's User-Agent ends with ``; controller)`` or ``; module)``
@@ -23,6 +23,7 @@ from tests.integration.conftest import connection, play
 MODULE_PATH = {"SNOWSPOKE_RUN_AS_MODULE": "1"}
 PATHS = ("controller", "module")
 SECRET = "paths-client-secret-%s" % os.urandom(6).hex()
+WEBHOOK_TOKEN = "paths-webhook-token-%s" % os.urandom(6).hex()
 CREDENTIAL_PASSWORD = "paths-password-%s" % os.urandom(6).hex()
 CLOUD_ID = "11223344-5566-7788-99aa-bbccddeeff00"
 
@@ -90,6 +91,13 @@ def servicenow_tasks(jira_url, token_name):
             "option": "basic", "name_prefix": "Engine", "sites": [
                 {"name": "paths", "url": jira_url, "username": token_name[0], "api_token": token_name[1],
                  "alias": "child"}]}},
+        # The bi-directional webhook: the ServiceNow side (token and registry), then the Jira admin webhook.
+        {"name": "webhook registry", "snowspoke.jira.servicenow_jira_webhook": {
+            "name": "Jira paths webhook", "token": "{{ webhook_token }}", "callback_type": "hmac"}},
+        {"name": "jira webhook", "snowspoke.jira.jira_webhook": {
+            "jira_url": jira_url, "username": token_name[0], "api_token": token_name[1], "name": "ServiceNow paths",
+            "url": "https://paths.service-now.com/api/sn_jira_spoke/jira_webhook_callbacks/wh_entry",
+            "secret": "{{ webhook_token }}", "events": ["jira:issue_created"]}},
     ]
 
 
@@ -111,6 +119,11 @@ def failure_tasks():
             "name": "Jira_paths_site", "parent": "no.such.alias"}},
         {"name": "offline scopes", "ignore_errors": True, "snowspoke.jira.jira_scope_check": {
             "configured_scopes": ["read:jira-work"], "required_scopes": ["read:jira-work", "write:jira-work"]}},
+        {"name": "webhook no token", "ignore_errors": True, "snowspoke.jira.servicenow_jira_webhook": {
+            "name": "Jira paths webhook", "token": "", "callback_type": "hmac"}},
+        {"name": "jira webhook bad url", "ignore_errors": True, "snowspoke.jira.jira_webhook": {
+            "jira_url": "https://paths.atlassian.net", "username": "a@example.com", "api_token": "{{ webhook_token }}",
+            "name": "ServiceNow paths", "url": "ftp://paths.example.com/hook"}},
         {"name": "engine bad input", "ignore_errors": True, "snowspoke.jira.servicenow_jira_spoke": {
             "option": "oauth", "sites": [{"url": "https://paths.atlassian.net", "client_id": "x",
                                           "client_secret": "{{ credential_password }}", "cloud_id": "not-a-uuid"}]}},
@@ -121,7 +134,10 @@ def run_sequence(ansible, emulator, instance, site, token, env):
     """check + diff, apply + diff, rerun at -vvv with the failures: the canonical results and the User-Agents of
     the requests this sequence sent to the instance and to the site."""
     tasks = servicenow_tasks(site.url, (token[0], "{{ jira_token }}"))
-    extra = {"jira_token": token[1], "credential_password": CREDENTIAL_PASSWORD}
+    extra = {"jira_token": token[1], "credential_password": CREDENTIAL_PASSWORD, "webhook_token": WEBHOOK_TOKEN}
+    # Each path starts from a site without webhooks and the same webhook ids.
+    site.admin_webhooks.clear()
+    emulator.atlassian.webhooks._next_admin = 900001  # pylint: disable=protected-access
     before = len(emulator.log)
     runs = [
         ansible(play(tasks, instance=instance), extra_vars=extra, check=True, diff=True, env=env),
@@ -130,7 +146,7 @@ def run_sequence(ansible, emulator, instance, site, token, env):
     ]
     for run in runs:
         run.assert_ok()
-        run.assert_no_secret(SECRET, CREDENTIAL_PASSWORD, token[1], instance.admin_password)
+        run.assert_no_secret(SECRET, CREDENTIAL_PASSWORD, WEBHOOK_TOKEN, token[1], instance.admin_password)
     entries = emulator.log.entries()[before:]
     agents = set(entry.user_agent for entry in entries if entry.label in (instance.name, site.name))
     return [canonical(run.results) for run in runs], agents, runs
@@ -182,9 +198,12 @@ def test_both_paths_give_the_same_results(ansible, emulator, fresh_instance, sit
 
     # The sequence did what it says, so the comparison compared something.
     check, apply, rerun = sequences["controller"][2]
-    assert apply.statuses() == ["ok", "changed", "changed", "changed", "changed", "ok", "ok", "changed"]
+    assert apply.statuses() == ["ok", "changed", "changed", "changed", "changed", "ok", "ok", "changed", "changed",
+                                "changed"]
     assert check.statuses() == apply.statuses()
-    assert rerun.statuses() == ["ok"] * 8 + ["ignored", "changed", "ignored", "ignored", "ignored", "ignored", "ignored"]
+    assert rerun.statuses() == ["ok"] * 10 + ["ignored", "changed"] + ["ignored"] * 7
+    assert "token" in rerun.task("webhook no token")["result"]["msg"]
+    assert "ftp://paths.example.com/hook" in rerun.task("jira webhook bad url")["result"]["msg"]
     assert "cloud_id 'not-a-uuid' is not a Cloud ID" in rerun.task("engine bad input")["result"]["msg"]
     assert "Both option username and its alias user_name are set." in rerun.task("alias twice")["result"]["warnings"]
     assert all("request_log" in rerun.task(task)["result"] for task in ("registry", "scope check"))

@@ -92,7 +92,9 @@ def _check(params, kind):
         raise OptionError("url is required%s." % ("" if present else " to find a dynamic webhook (its identity)"))
     url = params.get("url") or ""
     if url and not re.match(r"^https://[^/\s]+", url):
-        raise OptionError("url must be an https:// URL (Jira posts only to HTTPS).")
+        token = params.get("url_token")
+        shown = url.replace(token, MASK) if token else url
+        raise OptionError("url %r must be an https:// URL (Jira posts only to HTTPS)." % shown)
     if present and not params["events"]:
         raise OptionError("events must name at least one Jira event.")
     if kind == "dynamic":
