@@ -14,6 +14,7 @@ before each case opens its window in the request log.
 import collections
 import json
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -468,6 +469,15 @@ def _now():
 BATCHES = {}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def remove_workdirs():
+    """Each batch's files (its playbook and inventory) go when the module's tests are done."""
+    yield
+    for batch in BATCHES.values():
+        shutil.rmtree(batch.workdir, ignore_errors=True)
+    BATCHES.clear()
+
+
 @pytest.fixture
 def batch_of(ansible, emulator):
     def get(batch):
@@ -493,8 +503,11 @@ def test_module_path_refuses_the_same(ansible, emulator):
     assert len(cases) == len(MODULE_PATH)
     batch = Batch(ansible, emulator, "module-path", cases=cases, env={"SNOWSPOKE_RUN_AS_MODULE": "1"}, verbosity=3)
     assert batch.run.output.count("runs as a module: SNOWSPOKE_RUN_AS_MODULE=1") == len(cases), batch.run.output
-    for one in cases:
-        check(batch, one)
+    try:
+        for one in cases:
+            check(batch, one)
+    finally:
+        shutil.rmtree(batch.workdir, ignore_errors=True)
 
 
 def check(batch, one):

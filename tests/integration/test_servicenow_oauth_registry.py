@@ -219,3 +219,25 @@ def test_default_profile_repaired_and_absent_guarded_by_credentials(ansible, ins
     assert instance.records("oauth_2_0_credentials") == [] and unit_of(instance)[0] is None
     assert ("DELETE", table_path("oauth_2_0_credentials", used_by["sys_id"])) in writes.new()
     assert instance.get("oauth_entity", registry["sys_id"]) is None
+
+
+def test_a_consumer_registry_keeps_its_type_and_another_kind_is_refused(ansible, instance):
+    """ServiceNow's configuration templates make registries of type=consumer: the module converges one of the right
+    name without turning it into an oauth_provider; a registry of another kind (an OAuth client, an OIDC provider)
+    is not the Jira registry and is refused, unchanged."""
+    secret = fake_secret("consumer")
+    consumer = instance.insert("oauth_entity", name=NAME, type="consumer", client_id="cid-consumer")
+    tasks = [registry_task("registry", client_id="cid-consumer", client_secret=secret, scopes=SCOPES)]
+    run = ansible(play(tasks, instance=instance)).assert_ok()
+    [stored] = instance.records("oauth_entity", "name=%s" % NAME)
+    assert stored["sys_id"] == consumer and stored["type"] == "consumer"
+    assert ansible(play(tasks, instance=instance)).assert_ok().changed == 0
+    run.assert_no_secret(secret)
+
+    other = "Jira client registry"
+    instance.insert("oauth_entity", name=other, type="client", client_id="cid-client")
+    refused = ansible(play([task("other", MODULE, {"name": other, "client_id": "cid-client", "client_secret": secret,
+                                                   "scopes": SCOPES})], instance=instance))
+    assert refused.rc != 0
+    assert "is of type 'client', not a third-party OAuth provider" in result(refused, "other")["msg"]
+    assert instance.records("oauth_entity", "name=%s" % other)[0]["type"] == "client"

@@ -45,3 +45,32 @@ def test_two_records_for_one_identity_fail_listing_both(ansible, instance):
     message = run.task("registry")["result"]["msg"]
     assert first in message and second in message and "2 application registry records match name='Jira twin'" in message
     run.assert_no_secret("twin-secret-value")
+
+
+def test_a_field_the_set_up_writes_stops_every_writer_and_an_optional_one_only_warns(ansible, instance, emulator):
+    """The schema pre-flight (spoke.py _schema_facts) keeps written fields apart from read-or-reported ones."""
+    site = emulator.atlassian.add_site("schema-" + instance.name)
+    user = site.add_user("bot@%s.example" % instance.name, admin=True)
+    token = user.add_api_token(kind="classic")
+    engine = {"name": "engine", "ignore_errors": True, "snowspoke.jira.servicenow_jira_spoke": {
+        "option": "basic", "sites": [{"name": "acme", "url": site.url, "username": user.email, "api_token": token}]}}
+    facts = {"name": "facts", "snowspoke.jira.servicenow_spoke_info": {"fail_on_problems": False}}
+
+    instance.set_options(absent_fields=["basic_auth_credentials.user_name"])
+    writes_before = len(emulator.log.writes(label=instance.name))
+    run = ansible(play([facts, engine], instance=instance))
+    schema = run.task("facts")["result"]["schema"]
+    assert schema["missing_fields"] == [{"table": "basic_auth_credentials", "field": "user_name"}]
+    message = run.task("engine")["result"]["msg"]
+    assert "is not ready for the Jira spoke set-up" in message and "basic_auth_credentials.user_name" in message
+    assert "the set-up writes it" in message
+    assert len(emulator.log.writes(label=instance.name)) == writes_before, "a write before the schema stopped the run"
+    run.assert_no_secret(token, instance.admin_password)
+
+    instance.set_options(absent_fields=["http_connection.order"])
+    run = ansible(play([facts, dict(engine, ignore_errors=False)], instance=instance)).assert_ok()
+    schema = run.task("facts")["result"]["schema"]
+    assert schema["missing_fields"] == []
+    assert [entry["field"] for entry in schema["missing_optional"]] == ["order"]
+    assert any("order does not exist" in warning for warning in run.task("facts")["result"]["warnings"])
+    assert run.task("engine")["status"] == "changed"

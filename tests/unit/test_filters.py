@@ -68,3 +68,12 @@ def test_drift_lines_with_and_without_diff():
         "update sys_alias 'Jira b': multiple_connections",
         "update oauth_entity_scope of 'Jira a': add read:jql:jira; remove old",
     ]
+
+
+@pytest.mark.parametrize("site_name, alias", [
+    ("acme", "Jira_acme"), ("acme-ops", "Jira_acme_ops"), ("acme.eu ops", "Jira_acme_eu_ops"), ("-x-", "Jira_x")])
+def test_child_alias_names_stay_in_the_documented_character_set(site_name, alias):
+    """ServiceNow: "An alias can only contain alpha, number, and underscore characters"."""
+    plan = spoke_plan([{"name": "first", "url": "https://first.atlassian.net"},
+                       {"name": site_name, "url": "https://second.atlassian.net"}], "basic")
+    assert plan[1]["child_alias"] == alias
