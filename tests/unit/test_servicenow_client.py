@@ -216,6 +216,19 @@ def test_html_answers(server, connect, instance, switch, fragment):
         client.list("sys_user")
 
 
+def test_a_page_that_row_acls_shortened_is_not_the_last(connect, instance):
+    """Row ACLs filter a page after it is taken (ServiceNow KB: sysparm_limit=36 answering 12 rows with more
+    behind): a short first page is followed by the next until an empty one."""
+    for index in range(1500):
+        instance.insert("sys_user", user_name="bulk%s%04d" % ("h" if index % 2 else "v", index))
+    instance.set_options(row_acls=[{"table": "sys_user", "query": "user_nameSTARTSWITHbulkh"}])
+    client = connect(instance, **admin(instance))
+    client.lines.clear()
+    users = client.list("sys_user", Query().where("user_name", "STARTSWITH", "bulk"), fields=["user_name"])
+    assert len(users) == 750 and all(u["user_name"].startswith("bulkv") for u in users)
+    assert len(client.lines) >= 2, "the short first page was taken for the last one"
+
+
 def test_a_batched_read_of_a_page_or_more_reads_every_row(server, connect, instance):
     """A Batch API item answers one page (1,000 rows): the rest is read until X-Total-Count is reached."""
     for index in range(1003):
