@@ -201,3 +201,25 @@ def test_attribute_that_does_not_read_back_fails_naming_it(ansible, instance, em
     values = "api/now/table/sys_variable_value"
     posted = max(index for index, line in enumerate(requests) if line.startswith("POST " + values))
     assert any(line.startswith("GET " + values) for line in requests[posted + 1:])  # the read-back
+
+
+def test_one_active_connection_is_counted_per_domain(ansible, instance):
+    """ServiceNow: "you can have only one active connection per domain": an active connection of another domain on
+    the same alias does not block this one; one of the same domain (global, by default) does."""
+    instance.insert("basic_auth_credentials", name="basic", user_name="jira-bot@example.com",
+                    password=fake_secret("api-token"))
+    other_domain = {"name": "Jira other domain", "credential": "basic", "connection_url": "https://acme.atlassian.net"}
+    ansible(play([connection_task("other domain", **other_domain)], instance=instance)).assert_ok()
+    [theirs] = instance.records("http_connection")
+    instance.tamper("http_connection", theirs["sys_id"], sys_domain="c0ffee00c0ffee00c0ffee00c0ffee00")
+
+    mine = {"name": "Jira this domain", "credential": "basic", "connection_url": "https://beta.atlassian.net"}
+    third = {"name": "Jira third", "credential": "basic", "connection_url": "https://gamma.atlassian.net"}
+    run = ansible(play([connection_task("this domain", **mine), connection_task("same domain", ignore_errors=True,
+                                                                                **third)], instance=instance))
+    assert status(run, "this domain") == "changed"
+    assert instance.records("http_connection", "name=Jira this domain")[0]["active"] == "true"
+    assert status(run, "same domain") == "ignored"
+    message = result(run, "same domain")["msg"]
+    assert "Jira this domain" in message and "in domain global" in message and "Jira other domain" not in message
+    assert instance.get("http_connection", theirs["sys_id"])["active"] == "true"
