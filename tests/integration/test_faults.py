@@ -193,3 +193,35 @@ def test_validate_certs_false_warns_once_a_run(ansible, emulator, instance):
                          module_defaults=fast(instance, validate_certs=False))).assert_ok()
     assert twice.output.count("TLS certificates of ServiceNow instance %s are not verified" % instance.host) == 1, \
         twice.output
+
+
+# -- duplicates a concurrent run left: merged when identical, the oldest kept; a decision when they differ ---------
+def test_identical_duplicates_are_merged_keeping_the_oldest_and_differing_ones_stop(ansible, emulator, instance):
+    site, token = site_for(emulator, instance, "basic")
+    hosts = inventory(instance, "basic", site)
+    ansible(SITE, inventory=hosts).assert_ok()
+    name = "Jira acme basic credential"
+    [original] = instance.records("basic_auth_credentials", "name=%s" % name)
+    time.sleep(1.1)  # the twin is younger by its sys_created_on, as a second run's record would be
+    twin = instance.insert("basic_auth_credentials", name=name, user_name=original["user_name"], password=token)
+
+    run = ansible(SITE, inventory=hosts).assert_ok()
+    assert run.changed == 1
+    warnings = [w for entry in run.results for w in entry["result"].get("warnings", [])]
+    merged = [w for w in warnings if w.startswith("Merged 2 ")]
+    assert merged and "kept %s (the oldest), removed %s" % (original["sys_id"], twin) in merged[0], warnings
+    assert [row["sys_id"] for row in instance.records("basic_auth_credentials", "name=%s" % name)] == [
+        original["sys_id"]]
+    [connection] = instance.records("http_connection", "name=Jira acme connection")
+    assert connection["credential"] == original["sys_id"]
+    assert ansible(SITE, inventory=hosts).assert_ok().changed == 0
+
+    other = instance.insert("basic_auth_credentials", name=name, user_name="someone-else@example.com", password=token)
+    writes = len(emulator.log.writes(label=instance.name))
+    refused = ansible(SITE, inventory=hosts)
+    assert refused.rc != 0
+    message = refused.task("Jira spoke set-up")["result"]["msg"]
+    assert original["sys_id"] in message and other in message
+    assert len(emulator.log.writes(label=instance.name)) == writes, "differing duplicates were written to"
+    for one in (run, refused):
+        one.assert_no_secret(token, instance.admin_password)
