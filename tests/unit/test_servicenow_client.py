@@ -12,7 +12,7 @@ from ansible_collections.snowspoke.jira.plugins.module_utils.common.errors impor
     RateLimitError,
     UnexpectedContentError,
 )
-from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.client import ServiceNowClient
+from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.client import ServiceNowClient, _served_items
 from ansible_collections.snowspoke.jira.plugins.module_utils.servicenow.query import Query, UnverifiedRowError
 from tests.emulator.server import EmulatorServer
 from tests.emulator.servicenow import ServiceNowFleet
@@ -249,3 +249,18 @@ def test_rows_that_do_not_match_the_query_stop_the_read(server, connect, instanc
         client.list("sys_alias", {"no_such_field": "x"}, fields=["name"])
     assert "field sys_alias.no_such_field may not exist here" in str(error.value)
     assert "discover.yml" in str(error.value)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (["not", "a", "batch"], "a body that is not a batch answer"),
+    ({"serviced_requests": "nope"}, "a body that is not a batch answer"),
+    ({"serviced_requests": [{"status_code": 200}]}, "KeyError"),
+    ({"serviced_requests": [{"id": "7", "status_code": 200}]}, "ValueError: 7"),
+    ({"serviced_requests": [{"id": "0", "status_code": 200, "body": "%%% not base64"}]}, "an item it could not have"),
+    ({"serviced_requests": [{"id": "0", "status_code": 200, "body": "bm90IGpzb24="}]}, "an item it could not have"),
+])
+def test_a_malformed_batch_answer_is_named_not_raised_raw(answer, words):
+    """A Batch API answer the client could not have asked for is an UnexpectedContentError naming the instance."""
+    with pytest.raises(UnexpectedContentError) as raised:
+        _served_items(answer, 2, "dev1.service-now.com")  # pylint: disable=protected-access
+    assert words in str(raised.value) and "dev1.service-now.com" in str(raised.value)
