@@ -24,7 +24,7 @@ options:
     type: dict
     required: true
   instance:
-    description: The instance's name, for the first line.
+    description: The instance's name, for the first line, when the result does not carry it (a failed run).
     type: str
 """
 
@@ -67,7 +67,8 @@ def summary(result, instance=None):
     result = result or {}
     sites = result.get("sites") or []
     lines = {
-        "instance": instance,
+        # The host the set-up went to (a play on localhost still names the instance), else the name given.
+        "instance": result.get("instance") or instance,
         "option": result.get("option"),
         "state": result.get("state"),
         "check_mode": bool(result.get("check_mode")),

@@ -223,6 +223,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+instance:
+  description: The instance's URL, as the requests went to it.
+  returned: always
+  type: str
+  sample: https://dev123.service-now.com
 changes:
   description:
     - One entry per record that changed (in check mode - would change), with or without C(--diff). C(action) is

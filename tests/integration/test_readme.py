@@ -276,7 +276,7 @@ def test_readme_awx_artifacts_playbook(emulator, instance, tmp_path):
     stats = [event for event in result.events if event.get("event") == "playbook_on_stats"]
     artifacts = stats[-1]["event_data"]["artifact_data"]
     summary = artifacts["snowspoke"][instance.name]
-    assert summary["instance"] == instance.name and summary["connections"] == [
+    assert summary["instance"] == instance.url and summary["connections"] == [
         "Jira acme connection -> %s (shipped alias sn_jira_spoke.Jira)" % site.url]
     with open(os.path.join(result.config.artifact_dir, "snowspoke_report.json"), encoding="utf-8") as handle:
         text = handle.read()

@@ -676,8 +676,8 @@ class Setup:
             {"name": site.name, "url": site.url} for site in self.sites], pending=[], diff=reconciler.diff())
 
     def _facts(self):
-        return {"option": self.params["option"], "state": self.params["state"], "check_mode": self.task.check_mode,
-                "rotate": self.params["rotate"], "preflight": self.preflight}
+        return {"instance": self.client.base_url, "option": self.params["option"], "state": self.params["state"],
+                "check_mode": self.task.check_mode, "rotate": self.params["rotate"], "preflight": self.preflight}
 
     # -- the result ---------------------------------------------------------------------------------------------
     def result(self, client):
