@@ -319,7 +319,6 @@ case(MODULES, "scope-check-token-kind", scope_check(token_kind="old"), "token_ki
 case(MODULES, "scope-check-username-not-email", scope_check(username="bot"), "username 'bot'", "e-mail")
 
 
-
 def sn_webhook(**args):
     base = {"name": "Jira acme webhook", "token": "acme-webhook-token-0123456789", "callback_type": "hmac"}
     return module("servicenow_jira_webhook", **merged(base, args))
