@@ -34,6 +34,8 @@ TABLE_PATH = "api/now/table/"
 BATCH_PATH = "api/now/v1/batch"
 TOKEN_PATH = "oauth_token.do"
 PAGE_SIZE = 1000
+# An answer that is not what the Table API gives: the host is not the instance, or something rewrote the answer.
+NOT_AN_INSTANCE_ANSWER_HINT = "Check that instance.host is the instance's own URL and that no proxy rewrites the answer."
 READ_PARAMS = {"sysparm_display_value": "false", "sysparm_exclude_reference_link": "true"}
 OPERATIONS = {"GET": "read", "POST": "create", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
 JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
@@ -213,7 +215,7 @@ class ServiceNowClient:
             raise UnexpectedContentError(
                 "%s answered %s with %s content instead of JSON (HTTP %d)." % (
                     where, what, response.headers.get("Content-Type") or "non-JSON", status),
-                hint="Check that instance.host is the instance's own URL and that no proxy rewrites the answer.",
+                hint=NOT_AN_INSTANCE_ANSWER_HINT,
                 **kwargs)
         detail = _error_text(payload)
         said = " (HTTP %d%s)" % (status, ": " + detail if detail else "")
@@ -499,7 +501,7 @@ def _record(payload, table, host):
     if not isinstance(record, dict) or not record.get("sys_id"):
         raise UnexpectedContentError(
             "ServiceNow instance %s answered a write to table %s without the record it stored." % (host, table),
-            hint="Check that instance.host is the instance's own URL and that no proxy rewrites the answer.",
+            hint=NOT_AN_INSTANCE_ANSWER_HINT,
             table=table)
     return record
 
@@ -509,7 +511,7 @@ def _rows(payload, table, host):
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise UnexpectedContentError(
             "ServiceNow instance %s answered a read of table %s without a list of records." % (host, table),
-            hint="Check that instance.host is the instance's own URL and that no proxy rewrites the answer.",
+            hint=NOT_AN_INSTANCE_ANSWER_HINT,
             table=table)
     return rows
 
